@@ -1,0 +1,201 @@
+"""Accounts, roles bound to organisation nodes, password history, API tokens.
+
+Business roles (``Role``) are data: which permissions, and whether they reach a subtree, the
+whole organisation or only the holder's own person. The three administrators (三员) are a
+single ``admin_role`` field, so no account can hold two of them (AC-05), and they hold no
+business role.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+from dangjian.core.scope import Grant
+
+
+class AdminRole(models.TextChoices):
+    SYSTEM = "system", "系统管理员"
+    SECURITY = "security", "安全管理员"
+    AUDIT = "audit", "审计管理员"
+
+
+class CaseInsensitiveUserManager(UserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    admin_role = models.CharField(
+        "三员角色", max_length=10, choices=AdminRole.choices, blank=True, default=""
+    )
+    must_change_password = models.BooleanField("下次登录须修改密码", default=False)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    failed_logins = models.PositiveSmallIntegerField("连续失败次数", default=0)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    display_name = models.CharField("姓名", max_length=40, blank=True)
+
+    objects = CaseInsensitiveUserManager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = "账户"
+        verbose_name_plural = "账户"
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_admin_role(self) -> bool:
+        return bool(self.admin_role)
+
+    def scope_grants(self) -> list[Grant]:
+        """Business grants, read fresh from the database (AC-08: no cached grants)."""
+        if not self.is_active:
+            return []
+        if self.admin_role == AdminRole.SYSTEM:
+            from dangjian.accounts.roles import SYSTEM_ADMIN_PERMISSIONS
+
+            return [Grant("system_admin", frozenset(SYSTEM_ADMIN_PERMISSIONS), "all")]
+        if self.admin_role:
+            return []
+        grants: list[Grant] = []
+        person_id = (
+            type(self).objects.filter(pk=self.pk).values_list("person__id", flat=True).first()
+        )
+        assignments = RoleAssignment.objects.filter(user=self).select_related(
+            "role", "party_org", "department"
+        )
+        for assignment in assignments:
+            role = assignment.role
+            perms = frozenset(role.permissions)
+            if role.scope_kind == Role.ScopeKind.SELF:
+                if person_id:
+                    grants.append(Grant(role.code, perms, "self", person_id=person_id))
+            elif role.scope_kind == Role.ScopeKind.ALL:
+                grants.append(Grant(role.code, perms, "all"))
+            elif assignment.party_org is not None:
+                domains = (
+                    frozenset({assignment.department.domain})
+                    if assignment.department
+                    else frozenset()
+                )
+                grants.append(
+                    Grant(
+                        role.code,
+                        perms,
+                        "subtree",
+                        org_path=assignment.party_org.path,
+                        domains=domains,
+                    )
+                )
+        return grants
+
+    def role_codes(self) -> set[str]:
+        return set(self.role_assignments.values_list("role__code", flat=True))
+
+
+class Role(models.Model):
+    class ScopeKind(models.TextChoices):
+        SUBTREE = "subtree", "所在组织及下级"
+        ALL = "all", "全部"
+        SELF = "self", "本人"
+
+    code = models.CharField("代码", max_length=40, unique=True)
+    name = models.CharField("名称", max_length=60)
+    scope_kind = models.CharField("数据范围", max_length=10, choices=ScopeKind.choices)
+    permissions = models.JSONField("权限", default=list)
+    description = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "角色"
+        verbose_name_plural = "角色"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleAssignment(models.Model):
+    """A business role held at one organisation node (and, for department staff, a domain)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="assignments")
+    party_org = models.ForeignKey(
+        "orgs.PartyOrg",
+        verbose_name="组织节点",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="role_assignments",
+    )
+    department = models.ForeignKey(
+        "orgs.Department",
+        verbose_name="部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="role_assignments",
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+    granted_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = "角色授权"
+        verbose_name_plural = "角色授权"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "party_org", "department"], name="accounts_assignment_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role} @ {self.party_org_id}"
+
+
+class PasswordHistory(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=256)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.created_at}"
+
+
+class ApiToken(models.Model):
+    """Bearer token for the API; only an SM3 hash of the secret is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("名称", max_length=60, blank=True)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API令牌"
+        verbose_name_plural = "API令牌"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
+
+class LoginFailure(models.Model):
+    """Failed logins per client IP, for the per-IP throttle (AUTH-06)."""
+
+    ip = models.GenericIPAddressField()
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["ip", "at"], name="accounts_loginfail_ip_at")]
+
+    def __str__(self) -> str:
+        return f"{self.ip} @ {self.at}"

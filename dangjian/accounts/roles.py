@@ -1,0 +1,86 @@
+"""Default business roles (data, seeded by migration, editable by the security admin).
+
+Permission names are ``<app>.<action>_<model>`` as checked by ``core.scope.restrict``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PERSON_READ = ["people.view_person", "people.view_personchange"]
+PERSON_WRITE = ["people.add_person", "people.change_person", "people.import_person"]
+ORG_READ = ["orgs.view_partyorg", "orgs.view_unit", "orgs.view_department", "orgs.view_orgevent"]
+ORG_WRITE = [
+    "orgs.add_partyorg",
+    "orgs.change_partyorg",
+    "orgs.add_unit",
+    "orgs.change_unit",
+    "orgs.add_orgevent",
+]
+
+# code: (name, scope_kind, permissions, description)
+DEFAULT_ROLES: dict[str, tuple[str, str, list[str], str]] = {
+    "committee_leader": (
+        "党委领导",
+        "all",
+        [
+            *PERSON_READ,
+            *PERSON_WRITE,
+            "people.export_person",
+            "people.reveal_person",
+            *ORG_READ,
+            *ORG_WRITE,
+        ],
+        "管控中枢：全部组织与人员",
+    ),
+    "org_dept_staff": (
+        "组织部门干部",
+        "subtree",
+        [
+            *PERSON_READ,
+            *PERSON_WRITE,
+            "people.export_person",
+            "people.reveal_person",
+            *ORG_READ,
+            *ORG_WRITE,
+        ],
+        "组织人事领域：全部人员与组织维护",
+    ),
+    "dept_staff": (
+        "政工部门干部",
+        "subtree",
+        [*PERSON_READ, "people.export_person", *ORG_READ],
+        "本部门领域内的全部数据（只读人员）",
+    ),
+    "branch_secretary": (
+        "支部书记",
+        "subtree",
+        [*PERSON_READ, *PERSON_WRITE, "people.export_person", "people.reveal_person", *ORG_READ],
+        "本支部及所属党小组",
+    ),
+    "party_affairs_worker": (
+        "党务工作者",
+        "subtree",
+        [*PERSON_READ, *PERSON_WRITE, "people.export_person", *ORG_READ],
+        "本支部及所属党小组（无明文查看权）",
+    ),
+    "member": ("党员", "self", ["people.view_person", "people.view_personchange"], "本人信息"),
+    "employee": ("职工", "self", ["people.view_person"], "本人信息"),
+}
+
+# The system administrator maintains the organisation tree (SECURITY.md 三员 table) through the
+# same scope filter, but sees no person data.
+SYSTEM_ADMIN_PERMISSIONS = [*ORG_READ, *ORG_WRITE]
+
+
+def seed_roles(role_model: Any) -> None:
+    for code, (name, scope_kind, perms, description) in DEFAULT_ROLES.items():
+        role_model.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "scope_kind": scope_kind,
+                "permissions": perms,
+                "description": description,
+            },
+        )

@@ -1,0 +1,48 @@
+"""System checks for ``dangjian check [--deploy]`` that belong to no single app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+
+MIN_AUDIT_RETENTION_DAYS = 184  # 网络安全法 Art. 23(3): ≥ 6 months
+
+
+def check_audit_retention(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    if settings.AUDIT_RETENTION_DAYS < MIN_AUDIT_RETENTION_DAYS:
+        return [
+            checks.Error(
+                f"审计日志保留天数 {settings.AUDIT_RETENTION_DAYS} 低于法定最低 184 天。",
+                hint="设置 DANGJIAN_AUDIT_RETENTION_DAYS >= 184（默认 365）。",
+                id="dangjian.E001",
+            )
+        ]
+    return []
+
+
+def check_production(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    messages: list[checks.CheckMessage] = []
+    if not settings.PRODUCTION:
+        messages.append(
+            checks.Warning(
+                "运行在嵌入式模式：未启用 Secure/__Host- Cookie 与 HSTS。",
+                hint="生产环境设置 DANGJIAN_PRODUCTION=1 并在 HTTPS 之后部署。",
+                id="dangjian.W001",
+            )
+        )
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        messages.append(
+            checks.Warning(
+                "使用嵌入式 SQLite 数据库。",
+                hint="生产环境设置 DATABASE_URL 指向 PostgreSQL。",
+                id="dangjian.W002",
+            )
+        )
+    return messages
+
+
+def register() -> None:
+    checks.register(check_audit_retention)
+    checks.register(check_production, checks.Tags.security, deploy=True)

@@ -1,0 +1,108 @@
+"""Excel export of any table as a background job (PI-05, IN-07, RIP-02).
+
+An app registers an exporter: a function ``(user, params) -> (headers, rows)`` whose rows come
+from the app's *scoped* selector for the job's owner, so an export can never contain more than
+the owner may see. The job streams rows into a write-only workbook (flat memory), records the
+row count and columns in the audit trail, and the file is deleted after its time to live.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from dangjian.core.models import Job
+
+Exporter = Callable[[Any, dict[str, Any]], tuple[list[str], Iterable[Iterable[Any]]]]
+_exporters: dict[str, tuple[str, Exporter]] = {}
+
+
+def register_export(key: str, title: str) -> Callable[[Exporter], Exporter]:
+    def decorator(func: Exporter) -> Exporter:
+        _exporters[key] = (title, func)
+        return func
+
+    return decorator
+
+
+def exporter(key: str) -> tuple[str, Exporter]:
+    return _exporters[key]
+
+
+def export_dir() -> Path:
+    path = Path(settings.PRIVATE_DIR) / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def export_start(*, user: Any, key: str, params: dict[str, Any]) -> Job:
+    """Create the job and enqueue it once the transaction commits."""
+    from dangjian.core.tasks import run_export
+
+    if key not in _exporters:
+        raise KeyError(key)
+    job = Job.objects.create(kind=f"export:{key}", owner=user, params=params, phase="排队中")
+    transaction.on_commit(lambda: run_export.enqueue(job_id=job.pk))
+    return job
+
+
+def export_run(job: Job) -> None:
+    """Write the workbook for a job (called by the task worker)."""
+    from dangjian.audit.services import audit_record
+    from dangjian.core.excel import write_xlsx
+    from dangjian.core.rules import rule
+
+    key = job.kind.split(":", 1)[1]
+    title, func = _exporters[key]
+    headers, rows = func(job.owner, job.params)
+    cap = int(rule("security.export_row_cap"))
+    name = f"{title}-{timezone.localtime():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}.xlsx"
+    path = export_dir() / name
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, phase="正在生成")
+
+    def capped() -> Iterable[Iterable[Any]]:
+        for index, row in enumerate(rows):
+            if index >= cap:
+                break
+            if index and index % 5000 == 0:
+                Job.objects.filter(pk=job.pk).update(done=index)
+            yield row
+
+    count = write_xlsx(path, headers, capped(), title=title)
+    audit_record(
+        "export",
+        obj=("export", key, title),
+        actor=job.owner,
+        changes={"columns": headers, "rows": count, "params": job.params},
+    )
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.SUCCEEDED,
+        phase="已完成",
+        done=count,
+        total=count,
+        output_file=str(path.relative_to(settings.PRIVATE_DIR)),
+        finished_at=timezone.now(),
+        result={"rows": count},
+    )
+
+
+def export_purge(now: dt.datetime | None = None) -> int:
+    """Delete export files older than their time to live; returns how many were removed."""
+    from dangjian.core.rules import rule
+
+    now = now or timezone.now()
+    ttl = dt.timedelta(hours=int(rule("security.export_ttl_hours")))
+    removed = 0
+    for path in export_dir().glob("*.xlsx"):
+        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+        if now - modified > ttl:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -1,0 +1,95 @@
+"""Request plumbing: request id and client IP into the act context; security headers."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import secrets
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from dangjian.core import context
+
+logger = logging.getLogger("dangjian.request")
+
+
+def client_ip(request: HttpRequest) -> str:
+    """REMOTE_ADDR, or the last untrusted hop of X-Forwarded-For behind a trusted proxy (AC-07)."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    trusted = settings.TRUSTED_PROXIES
+    if not trusted or remote not in trusted:
+        return remote
+    forwarded = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed([h for h in forwarded if h]):
+        if hop not in trusted:
+            try:
+                ipaddress.ip_address(hop)
+            except ValueError:
+                return remote
+            return hop
+    return remote
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        request.client_ip = client_ip(request)  # type: ignore[attr-defined]
+        request.csp_nonce = secrets.token_urlsafe(16)  # type: ignore[attr-defined]
+        channel = "api" if request.path.startswith("/api/") else "web"
+        token = context.set_current(
+            context.ActContext(
+                request_id=request_id,
+                ip=request.client_ip,  # type: ignore[attr-defined]
+                user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+                channel=channel,
+            )
+        )
+        try:
+            response = self.get_response(request)
+        finally:
+            context.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        # ERR-02: every unhandled exception is logged with its request id.
+        logger.error(
+            "unhandled %s on %s", type(exception).__name__, request.path, exc_info=exception
+        )
+
+
+class SecurityHeadersMiddleware:
+    """CSP with a per-request nonce (IN-03); no caching of authenticated pages (SESS-03)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        nonce = getattr(request, "csp_nonce", "")
+        response.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data: blob:; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        )
+        response.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not request.path.startswith("/static/"):
+            response["Cache-Control"] = "no-store"
+        return response
+
+
+class RequestIdLogFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = context.current().request_id or "-"
+        return True

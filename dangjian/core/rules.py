@@ -1,0 +1,91 @@
+"""Read business rules (``core.Rule``) with their seeded defaults.
+
+``DEFAULT_RULES`` is the single list of every rule the system knows, with the default from
+``RULES.md``/``SECURITY.md`` and its source; a data migration seeds it, authorised users edit it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# key: (category, name, default, unit, source)
+DEFAULT_RULES: dict[str, tuple[str, str, Any, str, str]] = {
+    # organisation (RULES.md "Organisations")
+    "org.branch_min_full_members": (
+        "org",
+        "成立党支部最少正式党员数",
+        3,
+        "人",
+        "《中国共产党支部工作条例(试行)》第六条",
+    ),
+    "org.branch_max_members": ("org", "党支部党员人数上限", 50, "人", "《支部工作条例》第六条"),
+    "org.committee_required_full_members": (
+        "org",
+        "应设支部委员会的正式党员数",
+        7,
+        "人",
+        "《支部工作条例》第十四条",
+    ),
+    "org.term_years": ("org", "支部委员会任期", 3, "年", "《支部工作条例》第十四条"),
+    "org.term_reminder_days": ("org", "换届提前提醒天数", 60, "天", "企业惯例(local)"),
+    "org.front_line_member_target": (
+        "org",
+        "生产单位一线党员占比目标",
+        0.10,
+        "比例",
+        "矿党委目标(文章)",
+    ),
+    # security (SECURITY.md)
+    "security.password_min_length": ("security", "密码最小长度", 8, "字符", "SECURITY.md AUTH-02"),
+    "security.password_min_classes": ("security", "密码最少字符类别", 3, "类", "等保 8.1.4.1a"),
+    "security.password_max_age_days": ("security", "密码有效期", 90, "天", "SECURITY.md AUTH-04"),
+    "security.password_history": ("security", "不可重复使用的历史密码数", 5, "个", "AUTH-03"),
+    "security.lockout_failures": ("security", "锁定前连续失败次数", 5, "次", "等保 8.1.4.1b"),
+    "security.lockout_minutes": ("security", "账户锁定时长", 30, "分钟", "AUTH-05"),
+    "security.ip_failures_per_hour": ("security", "每IP每小时登录失败上限", 100, "次", "AUTH-06"),
+    "security.idle_timeout_minutes": ("security", "会话空闲超时", 30, "分钟", "SESS-01"),
+    "security.absolute_session_hours": ("security", "会话绝对时长", 8, "小时", "SESS-02"),
+    "security.inactive_account_days": ("security", "长期未用账户停用天数", 90, "天", "AC-06"),
+    "security.audit_retention_days": (
+        "security",
+        "审计日志保留天数",
+        365,
+        "天",
+        "网络安全法 23(3)",
+    ),
+    "security.reveal_alert_per_hour": ("security", "每小时查看明文告警阈值", 30, "次", "PI-09"),
+    "security.export_row_cap": ("security", "单次导出行数上限", 1_000_000, "行", "PI-05"),
+    "security.export_ttl_hours": ("security", "导出文件保留时长", 24, "小时", "PI-05/RIP-02"),
+    "security.import_max_rows": ("security", "单次导入行数上限", 200_000, "行", "IN-05"),
+    "security.import_background_rows": ("security", "转入后台导入的行数", 2_000, "行", "体验"),
+}
+
+
+def rule(key: str) -> Any:
+    """Current value of a rule: the stored row, else the seeded default."""
+    from dangjian.core.models import Rule
+
+    row = Rule.objects.filter(key=key).values_list("value", flat=True).first()
+    if row is not None:
+        return row
+    return DEFAULT_RULES[key][2]
+
+
+def rules(*keys: str) -> dict[str, Any]:
+    """Several rules in one query."""
+    from dangjian.core.models import Rule
+
+    stored = dict(Rule.objects.filter(key__in=keys).values_list("key", "value"))
+    return {key: stored.get(key, DEFAULT_RULES[key][2]) for key in keys}
+
+
+def seed_rules(rule_model: Any) -> None:
+    """Insert missing rules with their defaults (used by the data migration and ``init``)."""
+    existing = set(rule_model.objects.values_list("key", flat=True))
+    rule_model.objects.bulk_create(
+        [
+            rule_model(key=k, category=c, name=n, value=v, unit=u, source=s)
+            for k, (c, n, v, u, s) in DEFAULT_RULES.items()
+            if k not in existing
+        ]
+    )

@@ -1,0 +1,169 @@
+"""The one enforcement point for data scope, modelled on NetBox's ``restrict(user, action)``.
+
+Every queryset that reaches a person — views, API, exports, search, form choices, background
+jobs — passes through :func:`restrict`. A model declares how its rows relate to the
+organisation tree with a ``scope`` attribute (:class:`ScopeSpec`); the user's grants come from
+``user.scope_grants()`` (implemented by ``accounts.User``), computed fresh for every request so
+that a revoked role takes effect immediately (AC-08).
+
+Out-of-scope rows are simply absent, so detail views answer 404 (never a hint that they exist).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q, QuerySet
+
+M = TypeVar("M", bound=models.Model)
+
+ACTIONS = ("view", "add", "change", "delete", "export", "import", "reveal")
+
+
+@dataclass(frozen=True)
+class ScopeSpec:
+    """How a model's rows hang on the organisation tree.
+
+    ``org_path``: lookup to the owning PartyOrg's materialised path (``"party_org__path"``).
+    ``person``: lookup to the Person the row is about, for self-scoped roles (``"pk"``).
+    ``domain``: lookup to a department domain, for domain-scoped roles (None = all domains).
+    """
+
+    org_path: str | None = None
+    person: str | None = None
+    domain: str | None = None
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role held at one node: which permissions, over which rows."""
+
+    role: str
+    permissions: frozenset[str]
+    kind: str  # "subtree" | "self" | "all"
+    org_path: str = ""
+    person_id: int | None = None
+    domains: frozenset[str] = field(default_factory=frozenset)
+
+    def allows(self, perm: str) -> bool:
+        return perm in self.permissions
+
+
+class ScopedUser(Protocol):
+    is_authenticated: bool
+
+    def scope_grants(self) -> list[Grant]: ...
+
+
+class _SystemActor:
+    """The system itself (migrations, demo loader, scheduled jobs): unrestricted, and explicit.
+
+    Views never see it: they pass ``request.user``. Audit rows name it ``system``.
+    """
+
+    is_authenticated = True
+    is_active = True
+    pk = None
+    username = "system"
+
+    def scope_grants(self) -> list[Grant]:
+        return []
+
+    def __str__(self) -> str:
+        return "system"
+
+
+SYSTEM = _SystemActor()
+
+
+def permission_name(model: type[models.Model], action: str) -> str:
+    meta = model._meta
+    return f"{meta.app_label}.{action}_{meta.model_name}"
+
+
+def _grants(user: Any) -> list[Grant]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_scope_grants_cache", None)
+    if cached is None:
+        cached = list(user.scope_grants())
+        user._scope_grants_cache = cached  # lives as long as this request's user object
+    return cached
+
+
+def scope_q(model: type[models.Model], user: Any, action: str) -> Q | None:
+    """The predicate for rows the user may ``action``; None means no rows at all."""
+    spec: ScopeSpec | None = getattr(model, "scope", None)
+    if spec is None:
+        raise TypeError(f"{model.__name__} declares no scope; it cannot be restricted")
+    if user is SYSTEM:
+        return Q()
+    perm = permission_name(model, action)
+    clauses: list[Q] = []
+    for grant in _grants(user):
+        if not grant.allows(perm):
+            continue
+        clause: Q | None
+        if grant.kind == "all":
+            clause = Q()
+        elif grant.kind == "subtree" and spec.org_path:
+            clause = Q(**{f"{spec.org_path}__startswith": grant.org_path})
+        elif grant.kind == "self" and spec.person and grant.person_id:
+            clause = Q(**{spec.person: grant.person_id})
+        else:
+            clause = None
+        if clause is None:
+            continue
+        if grant.domains and spec.domain:
+            clause &= Q(**{f"{spec.domain}__in": sorted(grant.domains)})
+        if not clause:  # an empty Q: everything
+            return Q()
+        clauses.append(clause)
+    if not clauses:
+        return None
+    combined = clauses[0]
+    for clause in clauses[1:]:
+        combined |= clause
+    return combined
+
+
+def restrict(queryset: QuerySet[M], user: Any, action: str = "view") -> QuerySet[M]:
+    """Narrow ``queryset`` to the rows ``user`` may ``action``."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    q = scope_q(queryset.model, user, action)
+    if q is None:
+        return queryset.none()
+    if not q:
+        return queryset
+    return queryset.filter(q).distinct() if _needs_distinct(queryset.model) else queryset.filter(q)
+
+
+def _needs_distinct(model: type[models.Model]) -> bool:
+    spec: ScopeSpec = model.scope  # type: ignore[attr-defined]
+    return bool(getattr(spec, "many", False))
+
+
+def has_permission(user: Any, model: type[models.Model], action: str) -> bool:
+    """Does the user hold ``action`` on ``model`` anywhere (for menus and 403 decisions)?"""
+    if user is SYSTEM:
+        return True
+    perm = permission_name(model, action)
+    return any(grant.allows(perm) for grant in _grants(user))
+
+
+def assert_in_scope(obj: models.Model, user: Any, action: str) -> None:
+    """Re-check a written row inside the transaction (AC-04): raise if outside scope."""
+    model = type(obj)
+    if not restrict(model._default_manager.filter(pk=obj.pk), user, action).exists():
+        raise PermissionDenied("该操作超出您的数据权限范围。")
+
+
+def org_paths_for(user: Any, model: type[models.Model], action: str) -> Iterable[str]:
+    """The subtree roots where the user may ``action`` rows of ``model`` (for form choices)."""
+    perm = permission_name(model, action)
+    return [g.org_path for g in _grants(user) if g.allows(perm) and g.kind == "subtree"]

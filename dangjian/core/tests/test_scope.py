@@ -1,0 +1,46 @@
+"""The scope filter: each persona sees exactly its subtree, itself, or everything."""
+
+from __future__ import annotations
+
+import pytest
+
+from dangjian.core.scope import SYSTEM, restrict
+from dangjian.people.models import Person
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("shuji", {"member_a", "masses_a", "member_b"}),
+        ("zuzhi", {"member_a", "masses_a", "member_b"}),
+        ("union", {"member_a", "masses_a", "member_b"}),
+        ("secretary_a", {"member_a", "masses_a"}),
+        ("worker_a", {"member_a", "masses_a"}),
+        ("member_b", {"member_b"}),
+        ("employee_a", {"masses_a"}),
+        ("sysadmin", set()),
+        ("secadmin", set()),
+        ("auditor", set()),
+    ],
+)
+def test_person_visibility_per_role(mine, role, expected):
+    names = {getattr(mine, attr).pk: attr for attr in ("member_a", "masses_a", "member_b")}
+    visible = restrict(Person.objects.all(), mine.users[role], "view")
+    assert {names[p.pk] for p in visible} == expected
+
+
+def test_reveal_only_for_holders(mine):
+    assert restrict(Person.objects.all(), mine.users["worker_a"], "reveal").count() == 0
+    assert restrict(Person.objects.all(), mine.users["secretary_a"], "reveal").count() == 2
+
+
+def test_system_actor_is_unrestricted(mine):
+    assert restrict(Person.objects.all(), SYSTEM, "change").count() == 3
+
+
+def test_revoked_role_takes_effect_on_next_lookup(mine):
+    user = mine.users["secretary_a"]
+    assert restrict(Person.objects.all(), user, "view").count() == 2
+    user.role_assignments.all().delete()
+    fresh = type(user).objects.get(pk=user.pk)
+    assert restrict(Person.objects.all(), fresh, "view").count() == 0

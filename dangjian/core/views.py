@@ -1,0 +1,88 @@
+"""Shared views: health check, error pages, background-job progress and result download."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from dangjian.core.models import Job
+
+
+@login_not_required
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        db = "ok"
+    except Exception:  # health check reports, never raises
+        db = "error"
+    status = 200 if db == "ok" else 503
+    return JsonResponse(
+        {"status": "ok" if db == "ok" else "error", "database": db, "engine": connection.vendor},
+        status=status,
+    )
+
+
+def _error(request: HttpRequest, status: int, title: str, detail: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail}, status=status)
+    return render(
+        request,
+        "core/error.html",
+        {"status": status, "title": title, "detail": detail},
+        status=status,
+    )
+
+
+@login_not_required
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 400, "请求无效", "请求格式不正确。")
+
+
+@login_not_required
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    detail = str(exception) if exception and str(exception) else "您没有执行此操作的权限。"
+    return _error(request, 403, "无权访问", detail)
+
+
+@login_not_required
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 404, "页面不存在", "您访问的页面不存在或不在您的数据范围内。")
+
+
+@login_not_required
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error(request, 500, "系统错误", "服务器处理请求时出错，请稍后再试或联系系统管理员。")
+
+
+def _own_job(request: HttpRequest, uid: str) -> Job:
+    return get_object_or_404(Job, uid=uid, owner=request.user)
+
+
+@require_GET
+def job_status(request: HttpRequest, uid: str) -> HttpResponse:
+    """Progress fragment, polled by HTMX every second until the job finishes."""
+    job = _own_job(request, uid)
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse(job.as_dict())
+    return render(request, "core/job.html#job-progress", {"job": job})
+
+
+@require_GET
+def job_download(request: HttpRequest, uid: str) -> FileResponse:
+    """The job's result file, only to its owner, as an attachment."""
+    job = _own_job(request, uid)
+    if not job.output_file:
+        raise Http404
+    path = (Path(settings.PRIVATE_DIR) / job.output_file).resolve()
+    if not path.is_relative_to(Path(settings.PRIVATE_DIR).resolve()) or not path.exists():
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)

@@ -1,0 +1,22 @@
+"""Root URLs: one include per app, the JSON API, and the health check."""
+
+from django.urls import include, path
+
+from dangjian.api import api
+from dangjian.core.views import healthz
+
+urlpatterns = [
+    path("", include("dangjian.dashboard.urls")),
+    path("accounts/", include("dangjian.accounts.urls")),
+    path("orgs/", include("dangjian.orgs.urls")),
+    path("people/", include("dangjian.people.urls")),
+    path("audit/", include("dangjian.audit.urls")),
+    path("jobs/", include("dangjian.core.urls")),
+    path("api/v1/", api.urls),
+    path("healthz", healthz, name="healthz"),
+]
+
+handler400 = "dangjian.core.views.bad_request"
+handler403 = "dangjian.core.views.permission_denied"
+handler404 = "dangjian.core.views.page_not_found"
+handler500 = "dangjian.core.views.server_error"

@@ -1,0 +1,8 @@
+"""WSGI entry point for the production server (gunicorn) started by ``dangjian up``/``serve``."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
+application = get_wsgi_application()
