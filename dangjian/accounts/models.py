@@ -35,6 +35,7 @@ class User(AbstractUser):
     failed_logins = models.PositiveSmallIntegerField("连续失败次数", default=0)
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
     display_name = models.CharField("姓名", max_length=40, blank=True)
+    is_demo = models.BooleanField("演示账户", default=False)
 
     objects = CaseInsensitiveUserManager()  # type: ignore[misc]
 

@@ -1,0 +1,1 @@
+"""Structure analytics charts with drill-down (analytics helper)."""

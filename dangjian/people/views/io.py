@@ -1,0 +1,1 @@
+"""Person Excel import and export (io helper)."""

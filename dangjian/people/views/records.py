@@ -1,0 +1,1 @@
+"""Person list, detail, create, edit, reveal (records helper)."""
