@@ -58,6 +58,14 @@ DEFAULT_RULES: dict[str, tuple[str, str, Any, str, str]] = {
     "security.export_ttl_hours": ("security", "导出文件保留时长", 24, "小时", "PI-05/RIP-02"),
     "security.import_max_rows": ("security", "单次导入行数上限", 200_000, "行", "IN-05"),
     "security.import_background_rows": ("security", "转入后台导入的行数", 2_000, "行", "体验"),
+    "security.api_requests_per_minute": (
+        "security",
+        "API每分钟请求上限(每用户/IP)",
+        600,
+        "次",
+        "SECURITY.md IN-06",
+    ),
+    "security.api_token_days": ("security", "API令牌默认有效期", 180, "天", "AUTH-10/企业惯例"),
 }
 
 
