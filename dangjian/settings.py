@@ -171,14 +171,16 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 8},
-    },
+    {"NAME": "dangjian.accounts.passwords.MinimumLengthValidator"},  # rule, never below 8
     {"NAME": "dangjian.accounts.passwords.CharacterClassValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "display_name", "first_name", "email")},
+    },
+    {"NAME": "dangjian.accounts.passwords.PersonalDataSimilarityValidator"},
     {"NAME": "dangjian.accounts.passwords.MaximumLengthValidator"},
+    {"NAME": "dangjian.accounts.passwords.PasswordHistoryValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 3600
 
@@ -225,6 +227,7 @@ USE_TZ = True
 # --- static and uploads ---------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

@@ -203,6 +203,9 @@ def build_mini_mine() -> MiniMine:
         masses_a,
         member_b,
     )
+    from dangjian.accounts.roles import seed_roles
+
+    seed_roles(Role)  # transactional (browser) tests flush the migration-seeded rows
     roles = {r.code: r for r in Role.objects.all()}
 
     def user(username: str, **kwargs: Any) -> Any:

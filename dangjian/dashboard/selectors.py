@@ -1,0 +1,190 @@
+"""What the home page shows: the key figures of the user's scope and what they must do now.
+
+Read-only views over other apps' scoped selectors; every count goes through ``restrict``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from dangjian.core.rules import rule
+from dangjian.core.scope import has_permission, restrict
+from dangjian.orgs.models import PartyOrg
+from dangjian.people.models import PARTY_MEMBER_STATUSES, Person, PoliticalStatus
+
+
+@dataclass
+class Figure:
+    label: str
+    value: Any
+    url: str = ""
+    hint: str = ""
+
+
+@dataclass
+class Todo:
+    level: str  # danger | warning | info
+    text: str
+    url: str = ""
+
+
+@dataclass
+class Home:
+    kind: str  # business | self | admin
+    figures: list[Figure] = field(default_factory=list)
+    todos: list[Todo] = field(default_factory=list)
+    person: Person | None = None
+
+
+def _people_url(**params: Any) -> str:
+    from urllib.parse import urlencode
+
+    try:
+        base = reverse("people:list")
+    except Exception:
+        return ""
+    return f"{base}?{urlencode(params)}" if params else base
+
+
+def _business_home(user: Any) -> Home:
+    home = Home(kind="business")
+    persons = restrict(Person.objects.all(), user, "view")
+    stats = persons.aggregate(
+        total=Count("id"),
+        members=Count("id", filter=Q(political_status__in=PARTY_MEMBER_STATUSES)),
+        probationary=Count("id", filter=Q(political_status=PoliticalStatus.PROBATIONARY)),
+        front_line=Count("id", filter=Q(is_front_line=True)),
+        front_line_members=Count(
+            "id", filter=Q(is_front_line=True, political_status__in=PARTY_MEMBER_STATUSES)
+        ),
+        lost=Count("id", filter=Q(lost_contact=True)),
+        mobile=Count("id", filter=Q(is_mobile=True)),
+        pipeline=Count(
+            "id",
+            filter=Q(
+                political_status__in=[
+                    PoliticalStatus.APPLICANT,
+                    PoliticalStatus.ACTIVIST,
+                    PoliticalStatus.CANDIDATE,
+                ]
+            ),
+        ),
+    )
+    branches = restrict(PartyOrg.objects.all(), user, "view").filter(
+        kind=PartyOrg.Kind.BRANCH, dissolved_on__isnull=True
+    )
+    target = float(rule("org.front_line_member_target"))
+    ratio = (stats["front_line_members"] / stats["front_line"]) if stats["front_line"] else 0.0
+    home.figures = [
+        Figure("党支部", branches.count()),
+        Figure("职工总数", stats["total"], _people_url()),
+        Figure("党员", stats["members"], _people_url(political_status="full")),
+        Figure("预备党员", stats["probationary"], _people_url(political_status="probationary")),
+        Figure("入党积极分子等", stats["pipeline"]),
+        Figure(
+            "一线党员占比",
+            f"{ratio:.1%}",
+            hint=f"目标 ≥ {target:.0%}",
+        ),
+    ]
+    if stats["front_line"] and ratio < target:
+        home.todos.append(
+            Todo("warning", f"一线职工中党员占比 {ratio:.1%}，低于 {target:.0%} 的目标。")
+        )
+    if stats["lost"]:
+        home.todos.append(
+            Todo(
+                "danger",
+                f"{stats['lost']} 名党员处于失联状态，请及时联系。",
+                _people_url(lost_contact="1"),
+            )
+        )
+    if stats["mobile"]:
+        home.todos.append(
+            Todo(
+                "info",
+                f"{stats['mobile']} 名流动党员，请落实教育管理。",
+                _people_url(is_mobile="1"),
+            )
+        )
+    from dangjian.core import registries
+
+    warnings_for = getattr(registries, "org_warnings", None)
+    if warnings_for is not None:
+        org_ids = list(
+            restrict(PartyOrg.objects.all(), user, "view")
+            .filter(dissolved_on__isnull=True)
+            .values_list("id", flat=True)[:5000]
+        )
+        names = dict(PartyOrg.objects.filter(id__in=org_ids).values_list("id", "name"))
+        for org_id, items in warnings_for(org_ids).items():
+            for warning in items:
+                level = "danger" if getattr(warning, "level", "") == "red" else "warning"
+                home.todos.append(Todo(level, f"{names.get(org_id, '')}：{warning.message}"))
+    home.todos.sort(key=lambda t: {"danger": 0, "warning": 1, "info": 2}[t.level])
+    return home
+
+
+def _self_home(user: Any) -> Home:
+    home = Home(kind="self")
+    home.person = (
+        restrict(Person.objects.select_related("party_org", "unit", "party_group"), user, "view")
+        .filter(user=user)
+        .first()
+    )
+    if home.person is None:
+        home.todos.append(Todo("info", "您的账户尚未关联人员档案，请联系本支部党务工作者。"))
+    return home
+
+
+def _admin_home(user: Any) -> Home:
+    from dangjian.accounts.models import User
+    from dangjian.audit.models import AuditEvent
+
+    home = Home(kind="admin")
+    now = timezone.now()
+    if user.admin_role == "audit":
+        today = now - dt.timedelta(days=1)
+        recent = AuditEvent.objects.filter(occurred_at__gte=today).aggregate(
+            total=Count("id"),
+            failures=Count("id", filter=Q(event_type="login_failure")),
+            denied=Count("id", filter=Q(outcome="denied")),
+        )
+        home.figures = [
+            Figure("近24小时审计事件", recent["total"]),
+            Figure("近24小时登录失败", recent["failures"]),
+            Figure("近24小时越权拒绝", recent["denied"]),
+        ]
+    else:
+        accounts = User.objects.aggregate(
+            total=Count("id"),
+            active=Count("id", filter=Q(is_active=True)),
+            locked=Count("id", filter=Q(locked_until__gt=now)),
+            must_change=Count("id", filter=Q(must_change_password=True)),
+        )
+        home.figures = [
+            Figure("账户总数", accounts["total"]),
+            Figure("启用账户", accounts["active"]),
+            Figure("锁定中账户", accounts["locked"]),
+            Figure("待修改初始密码", accounts["must_change"]),
+        ]
+        if accounts["locked"] and user.admin_role == "security":
+            home.todos.append(Todo("warning", f"{accounts['locked']} 个账户因登录失败被锁定。"))
+    return home
+
+
+def home_for(user: Any) -> Home:
+    if user.admin_role:
+        return _admin_home(user)
+    if (
+        has_permission(user, PartyOrg, "view")
+        and restrict(PartyOrg.objects.all(), user, "view").exists()
+    ):
+        return _business_home(user)
+    return _self_home(user)

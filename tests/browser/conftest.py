@@ -1,0 +1,103 @@
+"""Browser tests: Playwright drives Debian's chromium against pytest-django's live server.
+
+Screenshots of every step are kept under $DANGJIAN_ARTIFACTS/screenshots (default
+./test-artifacts). Without /usr/bin/chromium the tests are skipped with the install hint.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+# between browser steps are ordinary synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("DANGJIAN_ARTIFACTS", "test-artifacts")) / "screenshots"
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_instance() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium not installed: apt-get install -y chromium fonts-noto-cjk")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+class Shooter:
+    """Takes numbered screenshots named after the test."""
+
+    def __init__(self, page: object, name: str) -> None:
+        self.page = page
+        self.name = re.sub(r"[^\w.-]+", "_", name)
+        self.count = 0
+
+    def __call__(self, step: str) -> Path:
+        self.count += 1
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{self.name}-{self.count:02d}-{step}.png"
+        self.page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+        return path
+
+
+def _page(browser_instance: object, request: pytest.FixtureRequest, viewport: dict) -> Iterator:
+    context = browser_instance.new_context(  # type: ignore[attr-defined]
+        viewport=viewport, locale="zh-CN", is_mobile=viewport is PHONE, has_touch=viewport is PHONE
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.shot = Shooter(page, request.node.name)
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(browser_instance, request) -> Iterator:
+    yield from _page(browser_instance, request, DESKTOP)
+
+
+@pytest.fixture
+def phone_page(browser_instance, request) -> Iterator:
+    yield from _page(browser_instance, request, PHONE)
+
+
+def login(page, live_server, username: str, password: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
