@@ -9,6 +9,7 @@ business role.
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.sessions.models import Session
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -36,6 +37,7 @@ class User(AbstractUser):
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
     display_name = models.CharField("姓名", max_length=40, blank=True)
     is_demo = models.BooleanField("演示账户", default=False)
+    enabled_at = models.DateTimeField("最近启用时间", null=True, blank=True)
 
     objects = CaseInsensitiveUserManager()  # type: ignore[misc]
 
@@ -200,3 +202,47 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ip} @ {self.at}"
+
+
+class UsernameLock(models.Model):
+    """Failure counter and lock for usernames that have no account (AUTH-05).
+
+    Unknown usernames lock exactly like real ones, so that responses never reveal which
+    usernames exist. Real accounts keep their counter on ``User`` itself.
+    """
+
+    username = models.CharField(max_length=150, unique=True)  # lower-cased
+    failed_logins = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class UserSession(models.Model):
+    """One server session of a user, so that sessions can be listed and ended (SESS-04/06).
+
+    Deleting the session row (logout, kill, expiry clean-up) deletes this row with it.
+    """
+
+    session = models.OneToOneField(
+        Session, on_delete=models.CASCADE, primary_key=True, related_name="user_session"
+    )
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    created_at = models.DateTimeField("登录时间")
+    last_seen = models.DateTimeField("最近活动")
+    ip = models.CharField("IP", max_length=45, blank=True)
+    user_agent = models.CharField("客户端", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "会话"
+        verbose_name_plural = "会话"
+        indexes = [models.Index(fields=["user", "created_at"], name="accounts_session_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.session_id[:6]}…"
+
+    @property
+    def session_key(self) -> str:
+        return str(self.session_id)

@@ -68,6 +68,10 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[str], str]] = {
     "employee": ("职工", "self", ["people.view_person"], "本人信息"),
 }
 
+# Roles whose reach is one political-work domain: they must be granted with a Department,
+# otherwise they would see every domain of the subtree.
+DEPARTMENT_ROLES = frozenset({"org_dept_staff", "dept_staff"})
+
 # The system administrator maintains the organisation tree (SECURITY.md 三员 table) through the
 # same scope filter, but sees no person data.
 SYSTEM_ADMIN_PERMISSIONS = [*ORG_READ, *ORG_WRITE]

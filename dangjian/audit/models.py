@@ -13,6 +13,35 @@ from typing import Any
 from django.db import models
 
 
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or delete an audit record through the application."""
+
+    def __init__(self, message: str = "审计记录只能追加，不能修改或删除。") -> None:
+        super().__init__(message)
+
+
+class AuditQuerySet(models.QuerySet["AuditEvent"]):
+    """Reads only: bulk ``update``/``delete`` are refused (AUD-04). The purge uses SQL."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise AppendOnlyError
+
+    def update_or_create(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError  # events are appended one by one by audit_record (hash chain)
+
+
+AuditEventManager = models.Manager.from_queryset(AuditQuerySet)
+
+
 class AuditEvent(models.Model):
     class Outcome(models.TextChoices):
         SUCCESS = "success", "成功"
@@ -36,6 +65,8 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
+    objects = AuditEventManager()
+
     class Meta:
         verbose_name = "审计事件"
         verbose_name_plural = "审计事件"
@@ -44,6 +75,37 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.event_type} {self.outcome}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Insert once; any later save is an update and is refused."""
+        if not self._state.adding or kwargs.get("force_update") or kwargs.get("update_fields"):
+            raise AppendOnlyError
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError
+
+    @property
+    def field_changes(self) -> list[tuple[str, Any, Any]]:
+        """``changes`` entries shaped ``{field: [before, after]}``, for the detail page."""
+        rows: list[tuple[str, Any, Any]] = []
+        if isinstance(self.changes, dict):
+            for key, value in self.changes.items():
+                if isinstance(value, list) and len(value) == 2:
+                    rows.append((str(key), value[0], value[1]))
+        return rows
+
+    @property
+    def other_changes(self) -> dict[str, Any]:
+        """``changes`` entries that are not before/after pairs (columns, row counts...)."""
+        if not isinstance(self.changes, dict):
+            return {"value": self.changes}
+        return {
+            str(k): v
+            for k, v in self.changes.items()
+            if not (isinstance(v, list) and len(v) == 2)
+        }
 
     def canonical(self) -> bytes:
         """The bytes the chain hash covers: every recorded field, in a fixed order."""
@@ -74,3 +136,19 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return self.last_hash
+
+
+class AuditPurgeFlag(models.Model):
+    """SQLite only: while a row exists, the DELETE trigger on audit events lets rows go.
+
+    The retention purge inserts and removes it inside its own transaction; nothing else does.
+    (PostgreSQL uses ``SET LOCAL dangjian.audit_purge = 'on'`` instead.)
+    """
+
+    started_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "audit_purgeflag"
+
+    def __str__(self) -> str:
+        return f"purge @ {self.started_at}"

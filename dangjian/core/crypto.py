@@ -15,7 +15,6 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -30,7 +29,11 @@ __all__ = [
     "InvalidTag",
     "KeyRing",
     "blind_index",
+    "key_file",
     "keyring",
+    "keyring_reload",
+    "reseal",
+    "rotate_keyring",
     "open_sealed",
     "seal",
     "self_test",
@@ -81,14 +84,39 @@ class KeyRing:
         )
 
 
-@lru_cache(maxsize=1)
-def keyring() -> KeyRing:
+_ring_cache: tuple[Path, tuple[int, int, int], KeyRing] | None = None
+
+
+def key_file() -> Path:
     from django.conf import settings
 
-    path = Path(settings.FIELD_KEY_FILE)
+    return Path(settings.FIELD_KEY_FILE)
+
+
+def keyring() -> KeyRing:
+    """The key ring from the key file, re-read whenever the file changes (key rotation).
+
+    A running server therefore seals with the new version as soon as ``dangjian keys rotate``
+    has replaced the file, while older versions stay readable (CRY-05).
+    """
+    global _ring_cache
+    path = key_file()
     if not path.exists():
         KeyRing.generate().dump(path)
-    return KeyRing.load(path)
+    stat = path.stat()
+    stamp = (stat.st_mtime_ns, stat.st_ino, stat.st_size)
+    cached = _ring_cache
+    if cached is not None and cached[0] == path and cached[1] == stamp:
+        return cached[2]
+    ring = KeyRing.load(path)
+    _ring_cache = (path, stamp, ring)
+    return ring
+
+
+def keyring_reload() -> None:
+    """Forget the cached key ring (tests that point ``FIELD_KEY_FILE`` elsewhere)."""
+    global _ring_cache
+    _ring_cache = None
 
 
 def seal(plaintext: str, aad: str, ring: KeyRing | None = None) -> bytes:
@@ -120,6 +148,34 @@ def open_sealed(sealed: bytes, aad: str, ring: KeyRing | None = None) -> str:
 
 def sealed_version(sealed: bytes) -> int:
     return bytes(sealed)[0]
+
+
+# --- key rotation (CRY-05) -------------------------------------------------------------------
+
+
+def rotate_keyring(path: Path | None = None) -> KeyRing:
+    """Add a new encryption key version to the key file and make it current.
+
+    Old versions stay in the file, so values sealed under them remain readable until they have
+    been re-encrypted (``dangjian keys rotate`` does both). The blind-index key is unchanged.
+    """
+    path = path or key_file()
+    ring = KeyRing.load(path) if path.exists() else KeyRing.generate()
+    rotated = ring.with_new_version()
+    rotated.dump(path)
+    keyring_reload()
+    return rotated
+
+
+def reseal(sealed: bytes, aad: str, ring: KeyRing | None = None) -> bytes | None:
+    """Re-encrypt a sealed value under the current key version; None if already current.
+
+    Raises ``InvalidTag`` when the value cannot be opened (altered, moved, or unknown key).
+    """
+    ring = ring or keyring()
+    if sealed_version(sealed) == ring.current:
+        return None
+    return seal(open_sealed(sealed, aad, ring), aad, ring)
 
 
 def blind_index(value: str, purpose: str, ring: KeyRing | None = None) -> str:

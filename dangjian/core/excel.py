@@ -16,6 +16,7 @@ XLSX_MAGIC = b"PK\x03\x04"
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_ZIP_MEMBERS = 1000
 MAX_COMPRESSION_RATIO = 100
+XML_PROLOG_SCAN_BYTES = 64 * 1024  # a DOCTYPE can only appear before the root element
 
 
 class UploadRejected(ValueError):
@@ -55,7 +56,14 @@ def check_xlsx_upload(fh: IO[bytes], size: int, name: str = "") -> None:
             for member in members:
                 if member.filename.startswith("/") or ".." in member.filename.split("/"):
                     raise UploadRejected("Excel 文件内部路径非法。")
-    except zipfile.BadZipFile as exc:
+            for member in members:
+                if member.filename.endswith((".xml", ".rels", ".vml")):
+                    with archive.open(member) as part:
+                        prolog = part.read(XML_PROLOG_SCAN_BYTES)
+                    if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
+                        # no genuine .xlsx part declares a DTD: entity bombs / XXE
+                        raise UploadRejected("Excel 文件包含不允许的 XML 实体声明，已拒绝。")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
         raise UploadRejected("文件内容不是有效的 Excel (.xlsx) 文件。") from exc
     fh.seek(0)
 
@@ -66,10 +74,18 @@ def read_rows(fh: IO[bytes]) -> Iterator[tuple[Any, ...]]:
     openpyxl parses XML with defusedxml when it is installed (it is a dependency), which
     refuses entity-expansion bombs.
     """
-    workbook = load_workbook(fh, read_only=True, data_only=True)
+    try:
+        workbook = load_workbook(fh, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for malformed parts
+        raise UploadRejected("无法读取该 Excel 文件，请使用下载的模板重新填写。") from exc
     try:
         sheet = workbook.worksheets[0]
-        yield from sheet.iter_rows(values_only=True)
+        try:
+            yield from sheet.iter_rows(values_only=True)
+        except UploadRejected:
+            raise
+        except Exception as exc:  # defusedxml refusals, broken XML in the sheet
+            raise UploadRejected("无法读取该 Excel 文件，请使用下载的模板重新填写。") from exc
     finally:
         workbook.close()
 

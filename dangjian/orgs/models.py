@@ -22,6 +22,11 @@ def path_segment(pk: int) -> str:
     return f"{pk:0{PATH_SEGMENT_WIDTH}x}."
 
 
+def path_ids(path: str) -> list[int]:
+    """The ids on a materialised path, root first."""
+    return [int(part, 16) for part in path.split(".") if part]
+
+
 class TreeNode(models.Model):
     """Materialised-path tree behaviour shared by PartyOrg and Unit."""
 
@@ -103,6 +108,15 @@ class PartyOrg(TreeNode):
     def is_active(self) -> bool:
         return self.dissolved_on is None or self.dissolved_on > dt.date.today()
 
+    @property
+    def display_name(self) -> str:
+        """The name as shown everywhere: dissolved organisations say so."""
+        return self.name if self.is_active else f"{self.name}（已撤销）"
+
+    def ancestor_ids(self) -> list[int]:
+        """Ids of the ancestors, root first, read from the path (no queries)."""
+        return path_ids(self.path)[:-1]
+
 
 class Unit(TreeNode):
     class Kind(models.TextChoices):
@@ -132,6 +146,10 @@ class Unit(TreeNode):
     dissolved_on = models.DateField("撤销日期", null=True, blank=True)
 
     scope = ScopeSpec(org_path="party_org__path")
+
+    @property
+    def display_name(self) -> str:
+        return self.name if self.dissolved_on is None else f"{self.name}（已撤销）"
 
     class Meta:
         verbose_name = "行政单位"

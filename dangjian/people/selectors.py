@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from dangjian.core.crypto import blind_index
 from dangjian.core.identity import mask_citizen_id, mask_phone, mask_text
 from dangjian.core.scope import has_permission, restrict
-from dangjian.people.models import Person
+from dangjian.people.models import PARTY_MEMBER_STATUSES, Person, PersonChange
 
 LIST_RELATED = ("unit", "party_org", "party_group")
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same calendar day ``years`` earlier (29 February falls back to the 28th)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def _age_bounds(
+    field: str, low: int | None, high: int | None, today: dt.date
+) -> dict[str, dt.date]:
+    """Filter kwargs so that whole years since ``field`` lie within [low, high]."""
+    bounds: dict[str, dt.date] = {}
+    if low is not None:
+        bounds[f"{field}__lte"] = years_before(today, low)
+    if high is not None:
+        bounds[f"{field}__gt"] = years_before(today, high + 1)
+    return bounds
 
 
 def person_list(
@@ -24,8 +47,24 @@ def person_list(
     unit: int | None = None,
     political_status: str = "",
     is_front_line: bool | None = None,
+    party_group: int | None = None,
+    gender: str = "",
+    education: str = "",
+    age_min: int | None = None,
+    age_max: int | None = None,
+    party_age_min: int | None = None,
+    party_age_max: int | None = None,
+    membership_status: str = "",
+    lost_contact: bool | None = None,
+    is_mobile: bool | None = None,
+    is_employed: bool | None = None,
+    today: dt.date | None = None,
 ) -> QuerySet[Person]:
-    """Persons the user may see, filtered. ``q`` matches name, 工号, or an exact ID/phone."""
+    """Persons the user may see, filtered. ``q`` matches name, 工号, or an exact ID/phone.
+
+    Ages and 党龄 (counted from 转正, ``regularised_on``) are whole years on ``today``.
+    ``political_status`` may be ``"party_member"`` for probationary and full members together.
+    """
     qs = restrict(Person.objects.select_related(*LIST_RELATED), user, action)
     if q:
         q = q.strip()
@@ -45,11 +84,78 @@ def person_list(
 
         node = Unit.objects.filter(pk=unit).only("path").first()
         qs = qs.filter(unit__path__startswith=node.path) if node else qs.none()
-    if political_status:
+    if party_group:
+        qs = qs.filter(party_group_id=party_group)
+    if political_status == "party_member":
+        qs = qs.filter(political_status__in=PARTY_MEMBER_STATUSES)
+    elif political_status:
         qs = qs.filter(political_status=political_status)
     if is_front_line is not None:
         qs = qs.filter(is_front_line=is_front_line)
+    if gender:
+        qs = qs.filter(gender=gender)
+    if education:
+        qs = qs.filter(education=education)
+    if membership_status:
+        qs = qs.filter(membership_status=membership_status)
+    if lost_contact is not None:
+        qs = qs.filter(lost_contact=lost_contact)
+    if is_mobile is not None:
+        qs = qs.filter(is_mobile=is_mobile)
+    if is_employed is not None:
+        qs = qs.filter(is_employed=is_employed)
+    today = today or timezone.localdate()
+    if age_min is not None or age_max is not None:
+        qs = qs.filter(**_age_bounds("birth_date", age_min, age_max, today))
+    if party_age_min is not None or party_age_max is not None:
+        qs = qs.filter(**_age_bounds("regularised_on", party_age_min, party_age_max, today))
     return qs
+
+
+# GET parameter -> kind, for list pages, drill-down links and exports (one parser for all).
+FILTER_PARAMS: dict[str, str] = {
+    "q": "text",
+    "party_org": "int",
+    "unit": "int",
+    "party_group": "int",
+    "political_status": "text",
+    "is_front_line": "bool",
+    "gender": "text",
+    "education": "text",
+    "age_min": "int",
+    "age_max": "int",
+    "party_age_min": "int",
+    "party_age_max": "int",
+    "membership_status": "text",
+    "lost_contact": "bool",
+    "is_mobile": "bool",
+    "is_employed": "bool",
+}
+_TRUE = {"1", "true", "yes", "on", "是"}
+_FALSE = {"0", "false", "no", "off", "否"}
+
+
+def person_filters(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword arguments for :func:`person_list` from a query string; bad values are ignored."""
+    filters: dict[str, Any] = {}
+    for name, kind in FILTER_PARAMS.items():
+        raw = params.get(name)
+        if raw is None:
+            continue
+        raw = str(raw).strip()
+        if not raw:
+            continue
+        if kind == "int":
+            if raw.isdigit() and len(raw) <= 9:
+                filters[name] = int(raw)
+        elif kind == "bool":
+            if raw.lower() in _TRUE:
+                filters[name] = True
+            elif raw.lower() in _FALSE:
+                filters[name] = False
+        else:
+            filters[name] = raw[:100]
+    return filters
 
 
 def person_get(*, user: Any, pk: int, action: str = "view") -> Person | None:
@@ -76,3 +182,83 @@ def person_identifiers(person: Person) -> MaskedIdentifiers:
 
 def can_reveal(user: Any) -> bool:
     return has_permission(user, Person, "reveal")
+
+
+def person_history(*, user: Any, person: Person, limit: int = 50) -> list[PersonChange]:
+    """The latest changes of a person the user may see (empty without the permission)."""
+    qs = restrict(PersonChange.objects.filter(person=person), user, "view")
+    return list(qs.select_related("party_org", "unit")[:limit])
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    field: str
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    change: PersonChange
+    lines: list[ChangeLine]
+
+
+_RELATED_FIELDS = {"unit": "unit", "party_org": "org", "party_group": "org"}
+
+
+def _display(field: str, value: Any, names: dict[tuple[str, Any], str]) -> str:
+    if value is None or value == "":
+        return "—"
+    if field in _RELATED_FIELDS:
+        return names.get((_RELATED_FIELDS[field], value), f"#{value}")
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    try:
+        model_field = Person._meta.get_field(field)
+    except Exception:  # sealed fields are descriptors, not model fields
+        return str(value)
+    choices = dict(model_field.flatchoices) if getattr(model_field, "choices", None) else {}
+    return str(choices.get(value, value))
+
+
+def _label(field: str) -> str:
+    sealed = {"citizen_id": "身份证号", "phone": "手机号码", "address": "家庭住址"}
+    if field in sealed:
+        return sealed[field]
+    try:
+        return str(Person._meta.get_field(field).verbose_name)
+    except Exception:
+        return field
+
+
+def person_history_display(*, user: Any, person: Person, limit: int = 50) -> list[HistoryEntry]:
+    """History with readable labels; organisation names resolved in two queries at most.
+
+    Sensitive values were masked when the change was recorded; nothing here is decrypted.
+    """
+    from dangjian.orgs.models import PartyOrg, Unit
+
+    changes = person_history(user=user, person=person, limit=limit)
+    org_ids: set[Any] = set()
+    unit_ids: set[Any] = set()
+    for change in changes:
+        for field, pair in (change.changes or {}).items():
+            if field in _RELATED_FIELDS and isinstance(pair, list):
+                target = unit_ids if field == "unit" else org_ids
+                target.update(v for v in pair if v)
+    names: dict[tuple[str, Any], str] = {}
+    if org_ids:
+        names.update({("org", pk): n for pk, n in PartyOrg.objects.filter(pk__in=org_ids).values_list("pk", "name")})
+    if unit_ids:
+        names.update({("unit", pk): n for pk, n in Unit.objects.filter(pk__in=unit_ids).values_list("pk", "name")})
+    entries = []
+    for change in changes:
+        lines = []
+        for field, pair in (change.changes or {}).items():
+            before, after = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
+            lines.append(
+                ChangeLine(field, _label(field), _display(field, before, names), _display(field, after, names))
+            )
+        entries.append(HistoryEntry(change, lines))
+    return entries
