@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.people",
     "dangjian.dashboard",
+    "dangjian.demo",
 ]
 
 MIDDLEWARE = [
