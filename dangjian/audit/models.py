@@ -102,9 +102,7 @@ class AuditEvent(models.Model):
         if not isinstance(self.changes, dict):
             return {"value": self.changes}
         return {
-            str(k): v
-            for k, v in self.changes.items()
-            if not (isinstance(v, list) and len(v) == 2)
+            str(k): v for k, v in self.changes.items() if not (isinstance(v, list) and len(v) == 2)
         }
 
     def canonical(self) -> bytes:
