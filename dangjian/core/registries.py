@@ -2,7 +2,8 @@
 
 Each app may ship ``nav.py`` (menu entries), and later ``indicators.py``, ``reminders.py``,
 ``search.py``. Orgs asks for restructure hooks, org rule checks and member counters, which
-people (and others) register in their ``AppConfig.ready``. ``CoreConfig.ready`` imports them all, like Django's admin autodiscovery.
+people (and others) register in their ``AppConfig.ready``. ``CoreConfig.ready`` imports the
+modules, like Django's admin autodiscovery.
 """
 
 from __future__ import annotations

@@ -147,10 +147,6 @@ class Unit(TreeNode):
 
     scope = ScopeSpec(org_path="party_org__path")
 
-    @property
-    def display_name(self) -> str:
-        return self.name if self.dissolved_on is None else f"{self.name}（已撤销）"
-
     class Meta:
         verbose_name = "行政单位"
         verbose_name_plural = "行政单位"
@@ -160,6 +156,10 @@ class Unit(TreeNode):
                 fields=["path"], name="orgs_unit_path_like", opclasses=["varchar_pattern_ops"]
             ),
         ]
+
+    @property
+    def display_name(self) -> str:
+        return self.name if self.dissolved_on is None else f"{self.name}（已撤销）"
 
 
 class Department(models.Model):
