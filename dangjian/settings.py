@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # only for the vendored swagger-ui static files of /api/v1/docs (no CDN)
     "dangjian.core",
     "dangjian.accounts",
     "dangjian.audit",
@@ -274,3 +275,7 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+# --- JSON API (dangjian/api.py, dangjian/core/api_auth.py) ----------------------------------
+API_TOKEN_AUTHENTICATOR = "dangjian.accounts.tokens.token_authenticate"
+# Rate-limit counters (IN-06); point this alias at a shared cache to count across processes.
+API_RATE_LIMIT_CACHE = "default"
