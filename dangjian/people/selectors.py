@@ -249,16 +249,40 @@ def person_history_display(*, user: Any, person: Person, limit: int = 50) -> lis
                 target.update(v for v in pair if v)
     names: dict[tuple[str, Any], str] = {}
     if org_ids:
-        names.update({("org", pk): n for pk, n in PartyOrg.objects.filter(pk__in=org_ids).values_list("pk", "name")})
+        names.update(
+            {
+                ("org", pk): n
+                for pk, n in PartyOrg.objects.filter(pk__in=org_ids).values_list("pk", "name")
+            }
+        )
     if unit_ids:
-        names.update({("unit", pk): n for pk, n in Unit.objects.filter(pk__in=unit_ids).values_list("pk", "name")})
-    entries = []
-    for change in changes:
+        names.update(
+            {
+                ("unit", pk): n
+                for pk, n in Unit.objects.filter(pk__in=unit_ids).values_list("pk", "name")
+            }
+        )
+    # Names as they were: each entry snapshots its organisation and unit names, so a "before"
+    # value shows the name recorded by the previous entry, an "after" value its own.
+    entries: list[HistoryEntry] = []
+    seen: dict[tuple[str, Any], str] = {}
+    for change in reversed(changes):
+        now = {
+            ("org", change.party_org_id): change.party_org_name,
+            ("unit", change.unit_id): change.unit_name,
+        }
         lines = []
         for field, pair in (change.changes or {}).items():
             before, after = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
             lines.append(
-                ChangeLine(field, _label(field), _display(field, before, names), _display(field, after, names))
+                ChangeLine(
+                    field,
+                    _label(field),
+                    _display(field, before, {**names, **seen}),
+                    _display(field, after, {**names, **seen, **now}),
+                )
             )
+        seen.update(now)
         entries.append(HistoryEntry(change, lines))
+    entries.reverse()
     return entries

@@ -281,3 +281,71 @@ def person_reveal(*, actor: Any, person_id: int, field: str, reason: str) -> str
     with transaction.atomic():
         audit_record("reveal", obj=person, reason=reason, changes={"field": field}, actor=actor)
     return str(getattr(person, field))
+
+
+# --- key rotation (CRY-05) -------------------------------------------------------------------
+
+SEALED_COLUMNS = tuple(f"{field}_sealed" for field in SEALED_FIELDS)
+
+
+def person_key_versions(*, batch_size: int = 2000) -> dict[str, dict[int, int]]:
+    """How many sealed values each key version protects, per field (for ``keys status``)."""
+    from dangjian.core.crypto import sealed_version
+
+    counts: dict[str, dict[int, int]] = {field: {} for field in SEALED_FIELDS}
+    last_pk = 0
+    while True:
+        rows = list(
+            Person.objects.filter(pk__gt=last_pk)
+            .order_by("pk")
+            .values_list("pk", *SEALED_COLUMNS)[:batch_size]
+        )
+        if not rows:
+            return counts
+        for row in rows:
+            for field, sealed in zip(SEALED_FIELDS, row[1:], strict=True):
+                if sealed:
+                    version = sealed_version(sealed)
+                    counts[field][version] = counts[field].get(version, 0) + 1
+        last_pk = rows[-1][0]
+
+
+def person_reencrypt_batch(*, after_pk: int, batch_size: int) -> tuple[int | None, int]:
+    """Re-encrypt one batch of persons (pk > ``after_pk``) under the current key version.
+
+    Returns ``(last pk of the batch or None when there are no more rows, values re-sealed)``.
+    One transaction per batch with the rows locked, so an interrupted rotation loses nothing
+    and resumes where it stopped; rows already on the current version are left untouched.
+    """
+    from dangjian.core.crypto import keyring, reseal
+
+    ring = keyring()
+    with transaction.atomic():
+        rows = list(
+            Person.objects.select_for_update()
+            .filter(pk__gt=after_pk)
+            .order_by("pk")
+            .only("pk", "uid", *SEALED_COLUMNS)[:batch_size]
+        )
+        if not rows:
+            return None, 0
+        changed: list[Person] = []
+        resealed = 0
+        for person in rows:
+            dirty = False
+            for field in SEALED_FIELDS:
+                column = f"{field}_sealed"
+                sealed = getattr(person, column)
+                if not sealed:
+                    continue
+                aad = Person.__dict__[field].aad(person)
+                fresh = reseal(sealed, aad, ring)
+                if fresh is not None:
+                    setattr(person, column, fresh)
+                    dirty = True
+                    resealed += 1
+            if dirty:
+                changed.append(person)
+        if changed:
+            Person.objects.bulk_update(changed, list(SEALED_COLUMNS))
+    return rows[-1].pk, resealed
