@@ -91,9 +91,9 @@ class PasswordHistoryValidator:
         if keep <= 0:
             return
         hashes = list(
-            user.password_history.order_by("-created_at", "-id").values_list(
-                "password", flat=True
-            )[:keep]
+            user.password_history.order_by("-created_at", "-id").values_list("password", flat=True)[
+                :keep
+            ]
         )
         if user.password and user.password not in hashes:
             hashes = [user.password, *hashes[: keep - 1]]
