@@ -7,6 +7,7 @@ class PeopleConfig(AppConfig):
     verbose_name = "人员"
 
     def ready(self) -> None:
-        # contributions to the orgs registries: persons follow restructuring (hook),
+        # registers the "people.persons" Excel export with core.exports (also in the worker),
+        # and the contributions to the orgs registries: persons follow restructuring (hook),
         # member counts and member-count rule checks
-        from dangjian.people import orgchecks, restructure  # noqa: F401
+        from dangjian.people import exporting, orgchecks, restructure  # noqa: F401

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dangjian.people.views import analytics, io, records  # noqa: F401
+from dangjian.people.views import analytics, io, records
 
 app_name = "people"
 urlpatterns: list = [
@@ -14,5 +14,12 @@ urlpatterns: list = [
     path("<int:pk>/edit/", records.person_edit, name="edit"),
     path("<int:pk>/reveal/", records.person_reveal, name="reveal"),
     # io (import template, import upload, import job, export start)
+    path("import/", io.import_upload, name="import"),
+    path("import/template/", io.import_template, name="import_template"),
+    path("import/<uuid:uid>/", io.import_job, name="import_job"),
+    path("export/", io.export, name="export"),
+    path("export/<uuid:uid>/", io.export_job, name="export_job"),
     # analytics (structure page, drill-down)
+    path("analytics/", analytics.analytics_page, name="analytics"),
+    path("analytics/export/", analytics.analytics_export, name="analytics_export"),
 ]

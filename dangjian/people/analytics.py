@@ -1,0 +1,258 @@
+"""Structure analytics of the people registry (issue 2 §3): set-based, scoped selectors.
+
+Every figure is computed from the persons the user may see (``restrict(..., "view")``) with
+aggregate queries whose number does not depend on the amount of data: front-line members per
+production unit against ``org.front_line_member_target``, blank teams (no Party member), members
+per Party group, and age / 党龄 / education / gender distributions. Each figure carries the
+people-list filters (``drill``) that list exactly the persons behind it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from dangjian.core.rules import rule
+from dangjian.core.scope import restrict
+from dangjian.orgs.models import PartyOrg, Unit
+from dangjian.people.models import PARTY_MEMBER_STATUSES, Education, Gender, Person
+from dangjian.people.selectors import years_before
+
+MEMBER = "party_member"  # person_list's value for probationary + full members
+AGE_BANDS: tuple[tuple[str, int | None, int | None], ...] = (
+    ("30岁及以下", None, 30),
+    ("31–40岁", 31, 40),
+    ("41–50岁", 41, 50),
+    ("51–60岁", 51, 60),
+    ("60岁以上", 61, None),
+)
+PARTY_AGE_BANDS: tuple[tuple[str, int | None, int | None], ...] = (
+    ("不满5年", 0, 4),
+    ("5–10年", 5, 10),
+    ("11–20年", 11, 20),
+    ("21–30年", 21, 30),
+    ("30年以上", 31, None),
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One bar or slice: label, value and the people-list filters behind it."""
+
+    label: str
+    value: float
+    drill: dict[str, Any]
+    count: int = 0  # denominator where ``value`` is a ratio
+    flag: bool = False  # e.g. below target
+
+
+@dataclass
+class Structure:
+    target: float
+    front_line: list[Figure] = field(default_factory=list)
+    teams_total: int = 0
+    blank_teams: list[Figure] = field(default_factory=list)
+    groups: list[Figure] = field(default_factory=list)
+    ages: list[Figure] = field(default_factory=list)
+    party_ages: list[Figure] = field(default_factory=list)
+    education: list[Figure] = field(default_factory=list)
+    gender: list[Figure] = field(default_factory=list)
+    members_total: int = 0
+
+
+def _active(today: dt.date) -> Q:
+    return Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=today)
+
+
+def _band_q(name: str, low: int | None, high: int | None, today: dt.date) -> Q:
+    """Whole years since ``name`` within [low, high] (same bounds as ``person_list``)."""
+    q = Q()
+    if low is not None:
+        q &= Q(**{f"{name}__lte": years_before(today, low)})
+    if high is not None:
+        q &= Q(**{f"{name}__gt": years_before(today, high + 1)})
+    return q
+
+
+def _band_drill(prefix: str, low: int | None, high: int | None) -> dict[str, Any]:
+    drill: dict[str, Any] = {"political_status": MEMBER}
+    if low is not None:
+        drill[f"{prefix}_min"] = low
+    if high is not None:
+        drill[f"{prefix}_max"] = high
+    return drill
+
+
+def front_line_ratios(*, user: Any, today: dt.date | None = None) -> tuple[float, list[Figure]]:
+    """Party members as a share of front-line workers per production workshop (2 queries)."""
+    today = today or timezone.localdate()
+    target = float(rule("org.front_line_member_target"))
+    per_unit = (
+        restrict(Person.objects.all(), user, "view")
+        .filter(is_front_line=True)
+        .values("unit__path")
+        .annotate(
+            front=Count("pk"),
+            members=Count("pk", filter=Q(political_status__in=PARTY_MEMBER_STATUSES)),
+        )
+        .order_by()
+    )
+    totals: dict[str, list[int]] = {}
+    rows = list(per_unit)
+    if not rows:
+        return target, []
+    workshops = {
+        path: (pk, name)
+        for pk, name, path in Unit.objects.filter(
+            _active(today), kind=Unit.Kind.WORKSHOP, is_production=True
+        ).values_list("pk", "name", "path")
+    }
+    for row in rows:
+        path = row["unit__path"] or ""
+        prefixes = [path[: i + 1] for i, ch in enumerate(path) if ch == "."]
+        match = next((p for p in reversed(prefixes) if p in workshops), None)
+        if match is None:
+            continue
+        bucket = totals.setdefault(match, [0, 0])
+        bucket[0] += row["front"]
+        bucket[1] += row["members"]
+    figures = []
+    for path, (front, members) in sorted(totals.items()):
+        pk, name = workshops[path]
+        ratio = members / front if front else 0.0
+        figures.append(
+            Figure(
+                label=name,
+                value=round(ratio * 100, 1),
+                count=front,
+                flag=ratio < target,
+                drill={"unit": pk, "is_front_line": 1, "political_status": MEMBER},
+            )
+        )
+    return target, figures
+
+
+def blank_teams(*, user: Any, today: dt.date | None = None) -> tuple[int, list[Figure]]:
+    """Teams in scope with no Party member (班队无党员), and how many teams there are (1 query)."""
+    today = today or timezone.localdate()
+    has_member = Person.objects.filter(
+        unit=OuterRef("pk"), political_status__in=PARTY_MEMBER_STATUSES
+    )
+    teams = list(
+        restrict(Unit.objects.filter(_active(today), kind=Unit.Kind.TEAM), user, "view")
+        .annotate(covered=Exists(has_member))
+        .values_list("pk", "name", "parent__name", "covered")
+        .order_by("path")
+    )
+    blank = [
+        Figure(label=f"{parent}/{name}" if parent else name, value=0, drill={"unit": pk})
+        for pk, name, parent, covered in teams
+        if not covered
+    ]
+    return len(teams), blank
+
+
+def members_per_group(*, user: Any, today: dt.date | None = None) -> list[Figure]:
+    """Party members in each Party group the user sees, including empty groups (2 queries)."""
+    today = today or timezone.localdate()
+    counts = dict(
+        restrict(Person.objects.all(), user, "view")
+        .filter(political_status__in=PARTY_MEMBER_STATUSES, party_group__isnull=False)
+        .values("party_group_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("party_group_id", "n")
+    )
+    groups = list(
+        restrict(PartyOrg.objects.filter(_active(today), kind=PartyOrg.Kind.GROUP), user, "view")
+        .order_by("path")
+        .values_list("pk", "name")
+    )
+    seen = {pk for pk, _ in groups}
+    extra = [pk for pk in counts if pk not in seen]
+    if extra:  # members of groups outside the org scope but visible as persons
+        groups += list(PartyOrg.objects.filter(pk__in=extra).values_list("pk", "name"))
+    return [
+        Figure(
+            label=name,
+            value=counts.get(pk, 0),
+            drill={"party_group": pk, "political_status": MEMBER},
+        )
+        for pk, name in groups
+    ]
+
+
+def distributions(*, user: Any, today: dt.date | None = None) -> dict[str, Any]:
+    """Age, 党龄, education and gender of the Party members in scope, in one aggregate query."""
+    today = today or timezone.localdate()
+    aggregates: dict[str, Any] = {"total": Count("pk")}
+    for index, (_, low, high) in enumerate(AGE_BANDS):
+        aggregates[f"age{index}"] = Count("pk", filter=_band_q("birth_date", low, high, today))
+    for index, (_, low, high) in enumerate(PARTY_AGE_BANDS):
+        aggregates[f"party{index}"] = Count(
+            "pk", filter=_band_q("regularised_on", low, high, today)
+        )
+    aggregates["party_none"] = Count("pk", filter=Q(regularised_on__isnull=True))
+    for code in Education.values:
+        aggregates[f"edu_{code}"] = Count("pk", filter=Q(education=code))
+    aggregates["edu_none"] = Count("pk", filter=Q(education=""))
+    for code in Gender.values:
+        aggregates[f"gender_{code}"] = Count("pk", filter=Q(gender=code))
+    totals = (
+        restrict(Person.objects.all(), user, "view")
+        .filter(political_status__in=PARTY_MEMBER_STATUSES)
+        .aggregate(**aggregates)
+    )
+    ages = [
+        Figure(label, totals[f"age{i}"], _band_drill("age", low, high))
+        for i, (label, low, high) in enumerate(AGE_BANDS)
+    ]
+    party_ages = [
+        Figure(label, totals[f"party{i}"], _band_drill("party_age", low, high))
+        for i, (label, low, high) in enumerate(PARTY_AGE_BANDS)
+    ]
+    if totals["party_none"]:
+        party_ages.append(
+            Figure("未转正/未填", totals["party_none"], {"political_status": "probationary"})
+        )
+    education = [
+        Figure(str(label), totals[f"edu_{code}"], {"political_status": MEMBER, "education": code})
+        for code, label in Education.choices
+    ]
+    if totals["edu_none"]:
+        education.append(Figure("未填写", totals["edu_none"], {"political_status": MEMBER}))
+    gender = [
+        Figure(str(label), totals[f"gender_{code}"], {"political_status": MEMBER, "gender": code})
+        for code, label in Gender.choices
+    ]
+    return {
+        "total": totals["total"],
+        "ages": ages,
+        "party_ages": party_ages,
+        "education": education,
+        "gender": gender,
+    }
+
+
+def structure(*, user: Any, today: dt.date | None = None) -> Structure:
+    """Everything the analytics page shows, in a fixed number of queries."""
+    today = today or timezone.localdate()
+    target, front_line = front_line_ratios(user=user, today=today)
+    teams_total, blank = blank_teams(user=user, today=today)
+    dist = distributions(user=user, today=today)
+    return Structure(
+        target=target,
+        front_line=front_line,
+        teams_total=teams_total,
+        blank_teams=blank,
+        groups=members_per_group(user=user, today=today),
+        ages=dist["ages"],
+        party_ages=dist["party_ages"],
+        education=dist["education"],
+        gender=dist["gender"],
+        members_total=dist["total"],
+    )
