@@ -16,7 +16,7 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from dangjian.core.api_auth import (
@@ -36,7 +36,9 @@ from dangjian.people.services import StaleVersion, person_create, person_update
 router = Router(tags=["人员"])
 
 GenderCode = Literal["M", "F"]
-EducationCode = Literal["", "primary", "junior", "senior", "college", "bachelor", "master", "doctor"]
+EducationCode = Literal[
+    "", "primary", "junior", "senior", "college", "bachelor", "master", "doctor"
+]
 PoliticalStatusCode = Literal[
     "masses", "league_member", "applicant", "activist", "candidate", "probationary", "full"
 ]
@@ -268,7 +270,9 @@ def get_person(request: HttpRequest, person_id: int, response: HttpResponse) -> 
     response={201: PersonOut, **error_responses(401, 403, 422, 429)},
     summary="新增人员",
 )
-def create_person(request: HttpRequest, payload: PersonIn, response: HttpResponse) -> Person:
+def create_person(
+    request: HttpRequest, payload: PersonIn, response: HttpResponse
+) -> Status[Person]:
     user = request.auth  # type: ignore[attr-defined]
     _require(user, "add")
     data = _resolve(user, payload.model_dump())
@@ -277,7 +281,7 @@ def create_person(request: HttpRequest, payload: PersonIn, response: HttpRespons
     if person is None:  # created in scope but not visible: cannot happen with today's roles
         raise Http404
     response["Location"] = f"{request.path.rstrip('/')}/{person.pk}"
-    return _respond(response, person)
+    return Status(201, _respond(response, person))
 
 
 @router.patch(
