@@ -6,6 +6,7 @@ same scope: no permission → 403, out of scope → 404 (never a hint), anonymou
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -106,10 +107,10 @@ def test_api_permission_matrix(mine, persona, mode):
         assert response.json()["username"] == persona
 
     # lists: status, and exactly the rows in scope
-    for url, allowed, names in (
-        ("/api/v1/persons/", PERSON_VIEW, PERSONS),
-        ("/api/v1/orgs/", ORG_VIEW, ORGS),
-        ("/api/v1/units/", UNIT_VIEW, UNITS),
+    for url, allowed in (
+        ("/api/v1/persons/", PERSON_VIEW),
+        ("/api/v1/orgs/", ORG_VIEW),
+        ("/api/v1/units/", UNIT_VIEW),
     ):
         expected = 401 if persona == "anonymous" else (200 if persona in allowed else 403)
         response = check("get", url, expected)
@@ -168,8 +169,6 @@ def test_api_permission_matrix(mine, persona, mode):
             expected = 403
         else:
             expected = 201 if unit_name in PERSON_ADD[persona] else 422
-        import datetime as dt
-
         birth = dt.date(1990, 1, 1)
         body = {
             "employee_no": f"M{seq}{mode[0]}",
