@@ -10,6 +10,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
 XLSX_MAGIC = b"PK\x03\x04"
@@ -24,9 +25,15 @@ class UploadRejected(ValueError):
 
 
 def safe_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas: text starting with = + - @ TAB CR NUL gets a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    """Neutralise spreadsheet formulas: text starting with = + - @ TAB CR NUL gets a quote.
+
+    Control characters that XLSX cannot hold are dropped first (openpyxl would refuse the
+    whole export), so a value such as ``"\x00=1"`` is quoted as well.
+    """
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith(FORMULA_PREFIXES):
+            return "'" + value
     return value
 
 
