@@ -218,7 +218,10 @@ def _display(field: str, value: Any, names: dict[tuple[str, Any], str]) -> str:
         model_field = Person._meta.get_field(field)
     except Exception:  # sealed fields are descriptors, not model fields
         return str(value)
-    choices = dict(model_field.flatchoices) if getattr(model_field, "choices", None) else {}
+    flat = (
+        getattr(model_field, "flatchoices", None) if getattr(model_field, "choices", None) else None
+    )
+    choices = dict(flat) if flat else {}
     return str(choices.get(value, value))
 
 
@@ -227,7 +230,7 @@ def _label(field: str) -> str:
     if field in sealed:
         return sealed[field]
     try:
-        return str(Person._meta.get_field(field).verbose_name)
+        return str(getattr(Person._meta.get_field(field), "verbose_name", field))
     except Exception:
         return field
 

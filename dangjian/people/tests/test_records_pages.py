@@ -335,6 +335,7 @@ def test_edit_blank_sealed_fields_keep_values(mine):
     assert person.citizen_id == cid and person.phone == phone
     assert person.version == 2
     change = PersonChange.objects.filter(person=person).first()
+    assert change is not None
     assert change.changes == {"post": ["采煤工", "综采班长"]}
 
 
@@ -347,6 +348,7 @@ def test_edit_sealed_field_change_recorded_masked(mine):
     person.refresh_from_db()
     assert person.phone == "13912345678"
     change = PersonChange.objects.filter(person=person).first()
+    assert change is not None
     assert change.changes == {"phone": ["138****0001", "139****5678"]}
     assert "13912345678" not in str(
         AuditEvent.objects.filter(event_type="update").values("changes")

@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core.listing import paginate_sorted
 from dangjian.core.scope import has_permission
@@ -72,6 +72,7 @@ class PersonRow:
         self.masked = selectors.person_identifiers(person)
 
 
+@require_GET
 def person_list_view(request: HttpRequest) -> HttpResponse:
     _require(request.user, "view")
     filters = selectors.person_filters(request.GET)
@@ -119,6 +120,7 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, "people/person_list.html", context)
 
 
+@require_GET
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request.user, "view")
     person = _person_or_404(request.user, pk)
@@ -305,7 +307,7 @@ def person_validate(request: HttpRequest) -> HttpResponse:
     if field not in form.fields:
         return HttpResponse("")
     form.is_valid()
-    errors: list[str] = list(form.errors.get(field, []))
+    errors: list[str] = [str(e) for e in form.errors.get(field, [])]
     if not errors:
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         data.update(form.service_data(partial=True))
