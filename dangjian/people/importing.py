@@ -581,7 +581,7 @@ def _instance(model: type[PartyOrg] | type[Unit], node: _Node | None) -> Any:
     """An unsaved-looking model instance carrying pk/name/path/kind (no query per row)."""
     if node is None:
         return None
-    obj = model(pk=node.pk, name=node.name, path=node.path, kind=node.kind)
+    obj: Any = model(pk=node.pk, name=node.name, path=node.path, kind=node.kind)
     if model is Unit:
         obj.party_org_id = node.org_id
     return obj
@@ -685,8 +685,9 @@ def _write(
                 )
                 persons = []
                 for plan in batch:
-                    person = plan.existing
-                    assert person is not None
+                    existing = plan.existing
+                    assert existing is not None
+                    person = existing
                     if versions.get(person.pk) != person.version:
                         raise ImportFailed(
                             f"第 {plan.row} 行的人员在导入期间被他人修改，请重新导入。"

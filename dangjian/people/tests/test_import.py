@@ -113,6 +113,7 @@ def test_changed_row_updates_with_history(mine):
     person = Person.objects.get(employee_no="IMP00001")
     assert person.post == "综采队长" and person.version == 2
     change = PersonChange.objects.filter(person=person).first()
+    assert change is not None
     assert change.source == "import" and change.changes == {"post": ["采煤工", "综采队长"]}
     assert change.actor_name == "secretary_a"
 

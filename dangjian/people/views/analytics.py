@@ -182,5 +182,9 @@ def analytics_export(request: HttpRequest) -> HttpResponse:
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     name = f"结构分析-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    response["Content-Disposition"] = _disposition(as_attachment=True, filename=name)
     return response
+
+
+def _disposition(*, as_attachment: bool, filename: str) -> str:
+    return content_disposition_header(as_attachment=as_attachment, filename=filename) or ""

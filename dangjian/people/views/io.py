@@ -50,9 +50,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
         content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename="人员导入模板.xlsx"
-    )
+    response["Content-Disposition"] = _disposition(as_attachment=True, filename="人员导入模板.xlsx")
     return response
 
 
@@ -153,3 +151,7 @@ def _max_mb() -> int:
     from django.conf import settings
 
     return int(settings.UPLOAD_MAX_BYTES // (1024 * 1024))
+
+
+def _disposition(*, as_attachment: bool, filename: str) -> str:
+    return content_disposition_header(as_attachment=as_attachment, filename=filename) or ""
