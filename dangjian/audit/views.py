@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.audit import selectors
-from dangjian.audit.forms import AuditFilterForm, event_type_label
+from dangjian.audit.forms import EVENT_TYPE_LABELS, AuditFilterForm, event_type_label
 from dangjian.audit.models import AuditEvent
 from dangjian.audit.selectors import require_audit_admin
 from dangjian.audit.services import audit_access_record
@@ -33,16 +33,13 @@ SORTABLE = {
 def event_list(request: HttpRequest) -> HttpResponse:
     require_audit_admin(request.user)
     form = AuditFilterForm(request.GET or None)
-    listing = None
-    filters: dict[str, object] = {}
-    if form.is_bound and not form.is_valid():
-        events = AuditEvent.objects.none()
-    else:
-        if form.is_bound:
-            filters = form.filters()
-        events = selectors.event_list(user=request.user, filters=filters)
+    valid = not form.is_bound or form.is_valid()
+    filters = form.filters() if form.is_bound and valid else {}
+    events = selectors.event_list(user=request.user, filters=filters)
+    if not valid:
+        events = events.none()  # show the form errors, not the whole log
     listing = paginate_sorted(request, events, sortable=SORTABLE, default_sort="-time")
-    if not form.is_bound or form.is_valid():
+    if valid:
         audit_access_record(
             actor=request.user,
             event_type="audit_search",
@@ -58,6 +55,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "listing": listing,
         "rows": rows,
+        "event_types": sorted(EVENT_TYPE_LABELS.items()),
         "page_title": "审计日志",
         "breadcrumbs": [("安全审计", None), ("审计日志", None)],
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.db import connection
 
@@ -34,7 +35,7 @@ def triggers_bypassed() -> Iterator[None]:
                 install_triggers(connection)
 
 
-def raw_sql(sql: str, params: list[object] | None = None) -> int:
+def raw_sql(sql: str, params: list[Any] | None = None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params or [])
         return cursor.rowcount
