@@ -17,10 +17,13 @@ from dangjian.orgs.models import PartyOrg
 
 @register_org_check
 def term_warnings(org_ids: list[int]) -> dict[int, list[OrgWarning]]:
-    rows = PartyOrg.objects.filter(
-        pk__in=org_ids, term_ends_on__isnull=False, dissolved_on__isnull=True
-    ).values_list("pk", "term_ends_on")
-    rows = list(rows)
+    rows = [
+        (pk, ends)
+        for pk, ends in PartyOrg.objects.filter(
+            pk__in=org_ids, term_ends_on__isnull=False, dissolved_on__isnull=True
+        ).values_list("pk", "term_ends_on")
+        if ends is not None
+    ]
     if not rows:
         return {}
     today = timezone.localdate()

@@ -31,13 +31,13 @@ Kind = PartyOrg.Kind
 
 # Which kinds may hang under which (None: a root). A group is always a leaf under a branch,
 # which is what lets member counts of a branch include its groups by path prefix.
-ALLOWED_PARENTS: dict[str, set[str | None]] = {
+ALLOWED_PARENTS: dict[str, set[str | None]] = {  # keys: PartyOrg.Kind values
     Kind.COMMITTEE: {None, Kind.COMMITTEE},
     Kind.GENERAL_BRANCH: {Kind.COMMITTEE},
     Kind.BRANCH: {Kind.COMMITTEE, Kind.GENERAL_BRANCH},
     Kind.GROUP: {Kind.BRANCH},
 }
-PARENT_RULE_TEXT = {
+PARENT_RULE_TEXT: dict[str, str] = {
     Kind.COMMITTEE: "党委只能作为根组织或设在上级党委之下",
     Kind.GENERAL_BRANCH: "党总支只能设在党委之下",
     Kind.BRANCH: "党支部只能设在党委或党总支之下",

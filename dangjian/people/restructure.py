@@ -32,11 +32,12 @@ def _affected(
         match |= Q(party_org=source, party_group_id__in=group_ids)
     if person_ids == [] and not group_ids:
         return []
-    return list(
+    rows = (
         Person.objects.filter(match)
         .order_by("pk")
         .values("pk", "party_org_id", "party_group_id", "unit_id", "unit__name")
     )
+    return [dict(row) for row in rows]
 
 
 @register_restructure_hook
