@@ -187,7 +187,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 3600
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "dangjian.accounts.sessions"  # db store that deletes expired rows (RIP-01)
 SESSION_COOKIE_AGE = 30 * 60  # idle timeout (SESS-01); the absolute limit lives in the rules
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

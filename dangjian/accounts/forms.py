@@ -35,15 +35,17 @@ class AccountCreateForm(forms.Form):
 
 class RoleGrantForm(forms.Form):
     username = forms.CharField(label="账户（用户名）", max_length=150)
-    role = forms.ModelChoiceField(label="角色", queryset=None, empty_label="请选择角色")
-    party_org = forms.ModelChoiceField(
+    role: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="角色", queryset=None, empty_label="请选择角色"
+    )
+    party_org: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="组织节点",
         queryset=None,
         required=False,
         empty_label="（不限）",
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    department = forms.ModelChoiceField(
+    department: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label="政工部门",
         queryset=None,
         required=False,

@@ -244,7 +244,7 @@ def login_attempt(*, username: str, password: str, ip: str) -> LoginResult:
                 "lockout",
                 obj=user or ("accounts.username", "", name),
                 actor_name=name,
-                changes={"locked_until": state.locked_until.isoformat()},
+                changes={"locked_until": str(state.locked_until)},
             )
             if user is not None:
                 _end_sessions(user=user, reason="账户锁定")

@@ -50,7 +50,9 @@ def test_wrong_password_and_unknown_user_answer_identically(accounts):
     strip = lambda r: r.content.decode().replace("secretary_a", "X").replace("nobody_here", "X")  # noqa: E731
     import re
 
-    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"|content="[^"]+"|"X-CSRFToken": "[^"]+"')
+    token = re.compile(
+        r'name="csrfmiddlewaretoken" value="[^"]+"|content="[^"]+"|"X-CSRFToken": "[^"]+"'
+    )
     assert token.sub("", strip(wrong)) == token.sub("", strip(unknown))
 
 
@@ -63,7 +65,8 @@ def test_fifth_failure_locks_with_429_and_audit(accounts):
     assert fifth.status_code == 429
     assert LOCKED in fifth.content.decode()
     user = fresh(accounts.users["secretary_a"])
-    assert user.failed_logins == 5 and user.locked_until > timezone.now()
+    assert user.locked_until is not None and user.locked_until > timezone.now()
+    assert user.failed_logins == 5
     assert AuditEvent.objects.filter(event_type="login_failure").count() == 5
     lockout = AuditEvent.objects.get(event_type="lockout")
     assert lockout.object_id == str(user.pk)
@@ -130,9 +133,7 @@ def test_password_stored_as_argon2id(accounts):
 
 def test_pbkdf2_hash_upgraded_to_argon2id_on_login(accounts):
     user = accounts.users["shuji"]
-    User.objects.filter(pk=user.pk).update(
-        password=make_password(GOOD, hasher="pbkdf2_sha256")
-    )
+    User.objects.filter(pk=user.pk).update(password=make_password(GOOD, hasher="pbkdf2_sha256"))
     assert fresh(user).password.startswith("pbkdf2_sha256$")
     assert login(Client(), "shuji").status_code == 302
     assert fresh(user).password.startswith("argon2$argon2id$")
