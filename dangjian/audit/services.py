@@ -156,6 +156,13 @@ def audit_verify(batch: int = 5000) -> VerifyResult:
     return VerifyResult(True, checked, last_id=last_id, last_hash=prev)
 
 
+def audit_purged_past(event_id: int) -> bool:
+    """Is ``event_id`` older than the first row a (verified) retention purge kept?"""
+    first = AuditEvent.objects.order_by("id").values_list("id", flat=True).first()
+    has_purge = AuditEvent.objects.filter(event_type=PURGE_EVENT).exists()
+    return bool(has_purge and first is not None and event_id < first)
+
+
 class PurgeRefused(Exception):
     """The configured retention is below the legal minimum; nothing was deleted."""
 

@@ -169,3 +169,33 @@ def test_triggers_survive_a_table_rebuild_via_post_migrate():
     assert installed_triggers(connection) == []
     _ensure_triggers(sender=config, app_config=config, using="default")
     assert installed_triggers(connection) == sorted(TRIGGER_NAMES[connection.vendor])
+
+
+def test_verify_anchor_catches_a_fully_recomputed_chain(capsys):
+    """An attacker who rewrites a row and recomputes every later hash passes the walk; an
+    anchor (id:hash noted outside the database after an earlier verify) still catches it."""
+    events = record_some(3)
+    call_command("audit", "verify")
+    out = capsys.readouterr().out
+    assert f"id={events[-1].pk} hash={events[-1].hash}" in out
+    anchor = f"{events[1].pk}:{events[1].hash}"
+    call_command("audit", "verify", "--anchor", anchor)
+    with triggers_bypassed():
+        prev = GENESIS_HASH
+        for event in events:
+            event.refresh_from_db()
+            if event.pk == events[0].pk:
+                event.actor_name = "mallory"
+            new_hash = sm3_hex(prev.encode() + event.canonical())
+            raw_sql(
+                "UPDATE audit_auditevent SET actor_name = %s, prev_hash = %s, hash = %s "
+                "WHERE id = %s",
+                [event.actor_name, prev, new_hash, event.pk],
+            )
+            prev = new_hash
+        raw_sql("UPDATE audit_auditchainhead SET last_hash = %s", [prev])
+    assert audit_verify().ok  # the forgery is self-consistent...
+    with pytest.raises(CommandError, match=rf"锚点记录 id={events[1].pk}"):
+        call_command("audit", "verify", "--anchor", anchor)  # ...but not with the anchor
+    with pytest.raises(CommandError, match="锚点格式"):
+        call_command("audit", "verify", "--anchor", "abc")

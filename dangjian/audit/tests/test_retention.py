@@ -132,10 +132,16 @@ def test_purge_refuses_retention_below_184_days():
 
 def test_purge_command(capsys):
     _set_rule(184)
-    _build_history()
+    history = _build_history()
     with override_settings(AUDIT_RETENTION_DAYS=184), time_machine.travel(NOW, tick=False):
         call_command("audit", "purge")
     assert "已删除 4 条" in capsys.readouterr().out
     purge = AuditEvent.objects.get(event_type=PURGE_EVENT)
     assert purge.channel == "cli"
     call_command("audit", "verify")
+    # an anchor noted before the purge names a row retention removed: not an error
+    old = history["400d"]
+    call_command("audit", "verify", "--anchor", f"{old.pk}:{old.hash}")
+    kept = history["183d"]
+    with pytest.raises(CommandError, match="锚点"):
+        call_command("audit", "verify", "--anchor", f"{kept.pk}:{'0' * 64}")

@@ -16,8 +16,15 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from dangjian.audit.models import AuditEvent
 from dangjian.audit.selectors import EXPORT_HEADERS, clean_filters, export_rows
-from dangjian.audit.services import PurgeRefused, audit_access_record, audit_purge, audit_verify
+from dangjian.audit.services import (
+    PurgeRefused,
+    audit_access_record,
+    audit_purge,
+    audit_purged_past,
+    audit_verify,
+)
 from dangjian.core import context
 from dangjian.core.excel import write_xlsx
 from dangjian.core.scope import SYSTEM
@@ -28,7 +35,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, metavar="{verify,purge,export}")
-        sub.add_parser("verify", help="校验审计哈希链，报告第一条被篡改或删除的记录")
+        verify = sub.add_parser("verify", help="校验审计哈希链，报告第一条被篡改或删除的记录")
+        verify.add_argument(
+            "--anchor",
+            action="append",
+            default=[],
+            metavar="ID:HASH",
+            help="此前在库外记下的链头（可多次给出）：该记录须仍在且哈希不变，可发现整条链被重算",
+        )
         purge = sub.add_parser("purge", help="删除超过保留期的审计记录（不少于184天）")
         purge.add_argument("--dry-run", action="store_true", help="只统计，不删除")
         export = sub.add_parser("export", help="导出审计日志为 .xlsx")
@@ -47,6 +61,19 @@ class Command(BaseCommand):
         result = audit_verify()
         if not result.ok:
             raise CommandError(result.message())
+        for anchor in options["anchor"]:
+            event_id, _, expected = anchor.partition(":")
+            if not event_id.isdigit() or len(expected) != 64:
+                raise CommandError(f"锚点格式应为 ID:HASH（64位十六进制）：{anchor}")
+            found = AuditEvent.objects.filter(pk=int(event_id)).values_list("hash", flat=True)
+            actual = found.first()
+            if actual is None and audit_purged_past(int(event_id)):
+                continue  # legitimately purged by retention
+            if actual != expected.lower():
+                raise CommandError(
+                    f"审计链损坏：锚点记录 id={event_id} 的哈希与库外记录不符或记录缺失"
+                    "（整条链可能被重算）"
+                )
         self.stdout.write(result.message())
         if result.last_id:
             self.stdout.write(f"链头：id={result.last_id} hash={result.last_hash}")
