@@ -428,3 +428,17 @@ def test_create_in_foreign_branch_refused(mine):
     with pytest.raises(PermissionDenied):
         services.person_create(actor=mine.users["secretary_a"], data=data)
     assert not Person.objects.filter(employee_no=data["employee_no"]).exists()
+
+
+def test_list_org_filter_uses_tree_picker(mine):
+    client = mine.client("shuji")
+    response = client.get(reverse("people:list"), {"party_org": mine.branch_b.pk})
+    body = response.content.decode()
+    assert 'data-testid="org-filter"' in body
+    assert f'name="party_org" value="{mine.branch_b.pk}"' in body
+    assert 'value="掘进二队党支部"' in body  # the picker shows the chosen organisation
+    assert body.count('data-testid="person-row"') == 1
+    # a secretary choosing a foreign branch id sees nothing, not even its name
+    other = mine.client("secretary_a").get(reverse("people:list"), {"party_org": mine.branch_b.pk})
+    text = other.content.decode()
+    assert "掘进二队党支部" not in text and 'data-testid="person-row"' not in text

@@ -95,16 +95,22 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
     }
     if request.htmx and request.htmx.target == "person-table":  # type: ignore[attr-defined]
         return render(request, "people/person_list.html#person-table", context)
-    orgs = list(
-        org_list(user=request.user)
-        .filter(dissolved_on__isnull=True)
-        .only("pk", "name", "depth", "kind")
-        .order_by("path")
+    visible_orgs = org_list(user=request.user)
+    chosen = (
+        visible_orgs.filter(pk=filters["party_org"]).only("name").first()
+        if filters.get("party_org")
+        else None
     )
     context.update(
         {
-            "orgs": [o for o in orgs if o.kind != PartyOrg.Kind.GROUP],
-            "groups": [o for o in orgs if o.kind == PartyOrg.Kind.GROUP],
+            # the organisation filter uses the orgs app's tree picker (scales to 50k orgs)
+            "may_pick_org": has_permission(request.user, PartyOrg, "view"),
+            "org_label": chosen.name if chosen else "",
+            "groups": list(
+                visible_orgs.filter(kind=PartyOrg.Kind.GROUP, dissolved_on__isnull=True)
+                .only("pk", "name")
+                .order_by("path")
+            ),
             "units": list(
                 unit_list(user=request.user)
                 .filter(dissolved_on__isnull=True)
