@@ -46,6 +46,9 @@ def wipe_business_data() -> list[str]:
     quote = connection.ops.quote_name
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Fire deferred FK checks of rows written earlier in this transaction, otherwise
+            # TRUNCATE refuses ("pending trigger events"); then defer again.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("TRUNCATE " + ", ".join(quote(t) for t in tables) + " RESTART IDENTITY")
         else:
             for table in tables:
