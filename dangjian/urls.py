@@ -1,5 +1,7 @@
 """Root URLs: one include per app, the JSON API, and the health check."""
 
+import os
+
 from django.urls import include, path
 
 from dangjian.api import api
@@ -15,6 +17,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
 ]
+
+if os.environ.get("DANGJIAN_BENCH") == "1":  # bench/run.py only: a trivial baseline view
+    urlpatterns.append(path("bench/", include("dangjian.demo.bench")))
 
 handler400 = "dangjian.core.views.bad_request"
 handler403 = "dangjian.core.views.permission_denied"
