@@ -10,7 +10,7 @@
     link.setAttribute("href", link.getAttribute("data-base") + (qs ? "?" + qs : ""));
   }
   document.addEventListener("htmx:afterSettle", syncExport);
-  document.addEventListener("hidden.bs.modal", function (evt) {
+  document.addEventListener("hide.bs.modal", function (evt) {
     if (evt.target && evt.target.id === "reveal-modal") {
       var content = document.getElementById("reveal-content");
       if (content) content.innerHTML = "";
