@@ -90,6 +90,7 @@ _TYPE_MESSAGES = {
     "less_than_equal": "取值过大。",
     "less_than": "取值过大。",
     "extra_forbidden": "不支持该字段。",
+    "string_pattern_mismatch": "文本中含有不允许的控制字符。",
 }
 
 
@@ -166,9 +167,7 @@ def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(
-        request, {"detail": "对象不存在或不在您的数据范围内。"}, status=404
-    )
+    return api.create_response(request, {"detail": "对象不存在或不在您的数据范围内。"}, status=404)
 
 
 # --- routers --------------------------------------------------------------------------------

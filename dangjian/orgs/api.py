@@ -12,10 +12,11 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 
 from dangjian.core.api_auth import (
     DETAIL_ERRORS,
+    MAX_ID,
     READ_ERRORS,
     PageParams,
     Text,
@@ -71,7 +72,7 @@ class OrgPage(Schema):
 
 class OrgFilters(PageParams):
     kind: OrgKind | None = Field(None, description="类型")
-    parent: int | None = Field(None, ge=1, description="上级组织ID（直接下级）")
+    parent: int | None = Field(None, ge=1, le=MAX_ID, description="上级组织ID（直接下级）")
     q: Text = Field("", max_length=100, description="名称包含")
     active: bool | None = Field(None, description="是否有效（未撤销）")
 
@@ -104,7 +105,7 @@ def list_orgs(request: HttpRequest, filters: Query[OrgFilters]) -> dict[str, Any
     response={200: OrgOut, **error_responses(*DETAIL_ERRORS)},
     summary="党组织详情",
 )
-def get_org(request: HttpRequest, org_id: int) -> PartyOrg:
+def get_org(request: HttpRequest, org_id: int = Path(..., ge=1, le=MAX_ID)) -> PartyOrg:
     user = request.auth  # type: ignore[attr-defined]
     _require(user, PartyOrg)
     org = org_list(user=user).filter(pk=org_id).first()
@@ -139,7 +140,7 @@ class UnitPage(Schema):
 
 class UnitFilters(PageParams):
     kind: UnitKind | None = Field(None, description="类型")
-    parent: int | None = Field(None, ge=1, description="上级单位ID（直接下级）")
+    parent: int | None = Field(None, ge=1, le=MAX_ID, description="上级单位ID（直接下级）")
     q: Text = Field("", max_length=100, description="名称包含")
 
 
@@ -164,7 +165,7 @@ def list_units(request: HttpRequest, filters: Query[UnitFilters]) -> dict[str, A
     response={200: UnitOut, **error_responses(*DETAIL_ERRORS)},
     summary="行政单位详情",
 )
-def get_unit(request: HttpRequest, unit_id: int) -> Unit:
+def get_unit(request: HttpRequest, unit_id: int = Path(..., ge=1, le=MAX_ID)) -> Unit:
     user = request.auth  # type: ignore[attr-defined]
     _require(user, Unit)
     unit = unit_list(user=user).filter(pk=unit_id).first()

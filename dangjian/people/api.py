@@ -16,11 +16,12 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from dangjian.core.api_auth import (
     DETAIL_ERRORS,
+    MAX_ID,
     READ_ERRORS,
     PageParams,
     Text,
@@ -45,7 +46,6 @@ PoliticalStatusCode = Literal[
 MembershipStatusCode = Literal[
     "normal", "suspended", "restored", "retained", "expelled", "quit", "deceased"
 ]
-MAX_ID = 2**62
 
 
 # --- output ---------------------------------------------------------------------------------
@@ -256,7 +256,9 @@ def list_persons(request: HttpRequest, filters: Query[PersonFilters]) -> dict[st
     response={200: PersonOut, **error_responses(*DETAIL_ERRORS)},
     summary="人员详情",
 )
-def get_person(request: HttpRequest, person_id: int, response: HttpResponse) -> Person:
+def get_person(
+    request: HttpRequest, response: HttpResponse, person_id: int = Path(..., ge=1, le=MAX_ID)
+) -> Person:
     user = request.auth  # type: ignore[attr-defined]
     _require(user, "view")
     person = person_get(user=user, pk=person_id)
@@ -290,7 +292,10 @@ def create_person(
     summary="修改人员（乐观锁）",
 )
 def update_person(
-    request: HttpRequest, person_id: int, payload: PersonPatch, response: HttpResponse
+    request: HttpRequest,
+    payload: PersonPatch,
+    response: HttpResponse,
+    person_id: int = Path(..., ge=1, le=MAX_ID),
 ) -> Person:
     user = request.auth  # type: ignore[attr-defined]
     _require(user, "change")
