@@ -96,12 +96,13 @@ def fast_insert(
             return isinstance(f.target_field, models.IntegerField)
         return isinstance(f, plain) and type(f).pre_save is models.Field.pre_save
 
-    converters: list[Callable[[M], Any]] = [
-        (lambda obj, a=f.attname: getattr(obj, a))  # type: ignore[misc]
-        if simple(f)
-        else (lambda obj, f=f: f.get_db_prep_save(f.pre_save(obj, True), connection))
-        for f in fields
-    ]
+    def converter(f: models.Field[Any, Any]) -> Callable[[M], Any]:
+        if simple(f):
+            attname = f.attname
+            return lambda obj: getattr(obj, attname)
+        return lambda obj: f.get_db_prep_save(f.pre_save(obj, True), connection)
+
+    converters = [converter(f) for f in fields]
     done = 0
     with connection.cursor() as cursor:
         for part in chunks(rows, batch):

@@ -367,11 +367,10 @@ class _Builder:
 
 def _statuses(rng: random.Random, members: int, probationary: int, others: int) -> list[str]:
     """Political statuses for a branch: members first, then development stages, then masses."""
-    statuses = [PoliticalStatus.PROBATIONARY] * probationary + [PoliticalStatus.FULL] * (
-        members - probationary
-    )
+    statuses = [str(PoliticalStatus.PROBATIONARY)] * probationary
+    statuses += [str(PoliticalStatus.FULL)] * (members - probationary)
     rng.shuffle(statuses)
-    return statuses + [PoliticalStatus.MASSES] * others
+    return statuses + [str(PoliticalStatus.MASSES)] * others
 
 
 @transaction.atomic

@@ -153,7 +153,7 @@ def run_servers(plan: ServerPlan, write: Callable[[str], Any] = print) -> int:
             exited = [c for c in children if c.poll() is not None]
             if exited:
                 code = exited[0].returncode or 0
-                write(f"子进程 {exited[0].args[2]} 已退出（{code}），正在停止其余进程 …")
+                write(f"子进程 {exited[0].pid} 已退出（{code}），正在停止其余进程 …")
                 break
             time.sleep(0.2)
     finally:

@@ -39,10 +39,10 @@ def test_structure_matches_the_article(demo):
     assert teams.count() == 55
     # every team covered by exactly one group; a group covers 1-3 teams
     for team in teams.prefetch_related("covering_groups"):
-        assert len(team.covering_groups.all()) == 1, team.name
+        assert len(team.covering_groups.all()) == 1, team.name  # type: ignore[attr-defined]
     for group in PartyOrg.objects.filter(kind="group").prefetch_related("covered_units"):
         assert 1 <= len(group.covered_units.all()) <= 3, group.name
-        assert group.parent.kind == "branch"
+        assert group.parent is not None and group.parent.kind == "branch"
     # materialised paths are consistent with the parent links
     for org in PartyOrg.objects.select_related("parent"):
         expected = (org.parent.path if org.parent else "") + f"{org.pk:08x}."
@@ -124,7 +124,11 @@ def test_demo_accounts_and_roles(demo):
 
     def roles(username: str) -> list[tuple[str, str, str | None]]:
         return [
-            (a.role.code, a.party_org.name, a.department.domain if a.department else None)
+            (
+                a.role.code,
+                a.party_org.name if a.party_org else "",
+                a.department.domain if a.department else None,
+            )
             for a in RoleAssignment.objects.filter(user=users[username]).select_related(
                 "role", "party_org", "department"
             )
@@ -157,7 +161,9 @@ def test_demo_command_reset_keeps_audit_and_refuses_double_load():
     assert AuditEvent.objects.filter(event_type="demo_load").count() == 1
     with pytest.raises(CommandError):
         call_command("demo", stdout=io.StringIO())
-    Person.objects.filter(pk=Person.objects.first().pk).update(name="改动")
+    Person.objects.filter(pk=Person.objects.order_by("pk").values_list("pk", flat=True)[0]).update(
+        name="改动"
+    )
     call_command("demo", reset=True, stdout=io.StringIO())
     assert Person.objects.count() == first_person_count
     assert not Person.objects.filter(name="改动").exists()

@@ -48,11 +48,13 @@ def test_generated_rows_are_valid():
             Unit.objects.get(kind="mine", party_org__path=person.party_org.path[:9]).path
         )
         if person.is_party_member:
+            assert person.party_group is not None
             assert person.party_group.path.startswith(person.party_org.path)
     for org in PartyOrg.objects.select_related("parent")[:500]:
         assert org.path == (org.parent.path if org.parent else "") + f"{org.pk:08x}."
     # every team is covered by its group
-    assert all(t.covering_groups.count() == 1 for t in Unit.objects.filter(kind="team")[:100])
+    teams = Unit.objects.filter(kind="team")[:100]
+    assert all(t.covering_groups.count() == 1 for t in teams)  # type: ignore[attr-defined]
 
 
 def test_generate_refuses_existing_data_without_reset():
