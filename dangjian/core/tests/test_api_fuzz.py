@@ -13,7 +13,9 @@ import contextlib
 
 import pytest
 from django.core.cache import caches
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 
 from dangjian.accounts.tokens import token_issue
@@ -33,7 +35,18 @@ def _no_rate_limit(db):
     Rule.objects.filter(key="security.api_requests_per_minute").update(value=0)
 
 
+@pytest.fixture
+def _keep_test_connection():
+    """Like Django's test client: the WSGI handler must not close the test's DB connection."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.slow
+@pytest.mark.usefixtures("_keep_test_connection")
 @pytest.mark.parametrize("role", ["shuji", "secretary_a", "member_b"])
 def test_schemathesis_default_checks(mine, role):
     _, raw = token_issue(actor=SYSTEM, user=mine.users[role])
