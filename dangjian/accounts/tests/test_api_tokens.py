@@ -44,6 +44,7 @@ def test_issue_use_list_revoke(mine):
     assert raw.startswith(f"djt_{token.prefix}_")
     assert token.key_hash == sm3_hex(raw.encode())
     assert raw not in {token.key_hash, token.prefix, token.name}
+    assert token.expires_at is not None
     assert token.expires_at > timezone.now() + dt.timedelta(days=179)
     assert token.last_used_at is None
 
