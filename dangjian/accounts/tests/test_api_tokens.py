@@ -180,3 +180,13 @@ def test_token_write_is_audited_as_the_token_user(mine):
     assert event.request_id == response["X-Request-ID"]
     change = PersonChange.objects.filter(person=person).latest("id")
     assert (change.actor_name, change.source) == ("secretary_a", "api")
+
+
+def test_must_change_password_session_user_gets_403_from_api(mine):
+    user = mine.users["secretary_a"]
+    client = mine.client("secretary_a")
+    user.must_change_password = True
+    user.save(update_fields=["must_change_password"])
+    response = client.get("/api/v1/persons/")
+    assert response.status_code == 403
+    assert response.json()["detail"]
