@@ -23,7 +23,7 @@ from dangjian.audit.services import audit_record
 from dangjian.core.crypto import sm3_hex
 from dangjian.core.rules import rule
 
-TOKEN_SCHEME = "djt"
+TOKEN_SCHEME = "djt"  # noqa: S105 (a public marker, not a secret)
 PREFIX_LENGTH = 8
 # last_used_at is refreshed at most this often, so a busy client does not write on every call.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
