@@ -232,6 +232,7 @@ def probe_import(rows: int, how: str) -> dict[str, Any]:
     path = ROOT / "import" / f"persons-{rows}.xlsx"
     team = Unit.objects.filter(kind="team").order_by("pk").first()
     if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("人员")
         ws.append([c.header for c in COLUMNS])
@@ -290,6 +291,11 @@ def probe_import(rows: int, how: str) -> dict[str, Any]:
         from dangjian.people.models import Person
 
         class PersonResource(resources.ModelResource):
+            employee_no = fields.Field(attribute="employee_no", column_name="工号")
+            name = fields.Field(attribute="name", column_name="姓名")
+            birth_date = fields.Field(
+                attribute="birth_date", column_name="出生日期", widget=widgets.DateWidget()
+            )
             unit = fields.Field(
                 attribute="unit", column_name="单位", widget=widgets.ForeignKeyWidget(Unit, "name")
             )
@@ -297,15 +303,14 @@ def probe_import(rows: int, how: str) -> dict[str, Any]:
             class Meta:
                 model = Person
                 import_id_fields = ("employee_no",)
-                fields = ("employee_no", "name", "gender", "birth_date", "unit", "party_org")
+                fields = ("employee_no", "name", "birth_date", "unit")
                 use_bulk = True
                 batch_size = 2000
 
-            def before_import_row(self, row: Any, **kwargs: Any) -> None:
-                row["employee_no"], row["name"] = row["工号"], row["姓名"]
-                row["gender"] = "M"
-                row["birth_date"] = row["出生日期"]
-                row["party_org"] = team.party_org_id
+            def before_save_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
+                instance.gender = "M"
+                instance.party_org_id = team.party_org_id
+                instance.is_front_line = True
 
         with path.open("rb") as fh:
             dataset = Dataset().load(fh.read(), format="xlsx")
@@ -369,6 +374,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=None, help="e.g. postgres://postgres@127.0.0.1/bench")
     parser.add_argument("--reuse", action="store_true", help="keep data sets built earlier")
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--only-import", action="store_true", help="skip pages and export")
     parser.add_argument("--probe", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
@@ -386,6 +392,8 @@ def main() -> None:
     export_sizes = [int(s) for s in args.export_sizes.split(",") if s]
     report: dict[str, Any] = {"sizes": sizes, "machine": f"{os.cpu_count()} cores"}
     print(f"dangjian bench — {report['machine']}, sizes {sizes}")
+    if args.only_import:
+        sizes, export_sizes = [], []
     for size in sorted(set(sizes) | set(export_sizes)):
         report.setdefault("build_s", {})[size] = build(size, args.postgres, args.reuse)
     for size in sizes:
@@ -415,10 +423,12 @@ def main() -> None:
 
 def print_table(report: dict[str, Any]) -> None:
     sizes = report["sizes"]
-    small, large = min(sizes), max(sizes)
+    if "pages" not in report:
+        sizes = []
+    small, large = (min(sizes), max(sizes)) if sizes else (0, 0)
     pages = report.get("pages", {})
     print("\n== pages (p50 / p95 ms, req/s, SQL queries) ==")
-    names = list(pages[small]["latency"])
+    names = list(pages[small]["latency"]) if sizes else []
     for name in names:
         cells = []
         for size in sizes:
