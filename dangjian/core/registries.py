@@ -141,3 +141,22 @@ def org_member_counts(org_ids: Iterable[int]) -> dict[int, MemberCounts]:
         return {pk: MemberCounts() for pk in ids}
     counts = _org_counters[0](ids)
     return {pk: counts.get(pk, MemberCounts()) for pk in ids}
+
+
+# --- demo data ----------------------------------------------------------------------------
+# Domain apps add a year of realistic records to the demo mine: ``register_demo_loader(order,
+# func)`` where ``func(*, today, rng)`` runs after the mine (orgs, units, persons, accounts) is
+# loaded, in ``order``. Loaders write through their app's services or bulk inserts.
+DemoLoader = Callable[..., Any]
+_demo_loaders: list[tuple[int, str, DemoLoader]] = []
+
+
+def register_demo_loader(order: int, func: DemoLoader) -> DemoLoader:
+    key = f"{func.__module__}.{func.__qualname__}"
+    if all(existing != key for _, existing, _ in _demo_loaders):
+        _demo_loaders.append((order, key, func))
+    return func
+
+
+def demo_loaders() -> list[DemoLoader]:
+    return [func for _, _, func in sorted(_demo_loaders, key=lambda item: (item[0], item[1]))]

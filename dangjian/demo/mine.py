@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from dangjian.accounts.models import AdminRole, Role, RoleAssignment, User
 from dangjian.audit.services import audit_record
+from dangjian.core.registries import demo_loaders
 from dangjian.core.rules import rule
 from dangjian.core.scope import SYSTEM
 from dangjian.demo import names
@@ -632,6 +633,8 @@ def load_demo_mine(*, reset: bool = False, today: dt.date | None = None) -> Demo
     )
     insert(Person, b.persons)
     reset_sequences([PartyOrg, Unit, Person])
+    for loader in demo_loaders():  # a year of records from the domain apps
+        loader(today=today, rng=rng)
 
     summary = DemoSummary(
         branches=len(branches),
