@@ -160,3 +160,92 @@ def register_demo_loader(order: int, func: DemoLoader) -> DemoLoader:
 
 def demo_loaders() -> list[DemoLoader]:
     return [func for _, _, func in sorted(_demo_loaders, key=lambda item: (item[0], item[1]))]
+
+
+# --- indicators (for the assessment engine) ---------------------------------------------
+# ``indicators.py`` of a domain app registers functions
+# ``(branch_ids, period) -> {branch_id: IndicatorValue}``, computed with set-based queries
+# (query count independent of the number of branches). ``records`` names the rows behind the
+# number as (model label, pk) pairs so a scorer can open them.
+@dataclass(frozen=True)
+class IndicatorValue:
+    value: float
+    records: tuple[tuple[str, int], ...] = ()
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str  # stable, e.g. "orglife.meetings_on_schedule"
+    title: str
+    unit: str
+    func: Callable[..., dict[int, IndicatorValue]]
+
+
+_indicators: dict[str, Indicator] = {}
+
+
+def register_indicator(key: str, title: str, unit: str = "") -> Callable[..., Any]:
+    def decorator(func: Callable[..., dict[int, IndicatorValue]]) -> Any:
+        _indicators[key] = Indicator(key, title, unit, func)
+        return func
+
+    return decorator
+
+
+def indicators() -> dict[str, Indicator]:
+    return dict(_indicators)
+
+
+# --- reminders (for the to-do centre) -------------------------------------------------------
+# ``reminders.py`` of a domain app registers rules ``(today) -> Iterable[DueItem]``. The
+# reminders engine runs them periodically, upserts one reminder per ``key`` (so running twice
+# creates nothing new), notifies the people responsible and resolves items no longer produced.
+@dataclass(frozen=True)
+class DueItem:
+    key: str  # stable and unique, e.g. "orglife.meeting_due:12:2026-Q4:branch_general"
+    category: str  # app label, e.g. "orglife"
+    title: str  # Chinese, shown in the to-do list
+    due_on: dt.date
+    level: str = "info"  # info | yellow | red
+    org_id: int | None = None  # the organisation responsible (its secretaries are notified)
+    person_id: int | None = None  # the person concerned (their own account is notified)
+    url: str = ""
+
+
+ReminderRule = Callable[[dt.date], Iterable[DueItem]]
+_reminder_rules: dict[str, ReminderRule] = {}
+
+
+def register_reminder_rule(key: str) -> Callable[[ReminderRule], ReminderRule]:
+    def decorator(func: ReminderRule) -> ReminderRule:
+        _reminder_rules[key] = func
+        return func
+
+    return decorator
+
+
+def reminder_rules() -> dict[str, ReminderRule]:
+    return dict(_reminder_rules)
+
+
+# --- member activity (for the lapse watch) --------------------------------------------------
+# Apps that record a member's participation register ``(person_ids) -> {person_id: last date}``
+# under a kind: "orglife" (last organisational life attended), "dues" (end of the paid-up
+# month). The lapse watch (no organisational life or no dues for 3/5/6 months) reads them.
+ActivityProvider = Callable[[list[int]], dict[int, dt.date]]
+_activity: dict[str, ActivityProvider] = {}
+
+
+def register_member_activity(kind: str) -> Callable[[ActivityProvider], ActivityProvider]:
+    def decorator(func: ActivityProvider) -> ActivityProvider:
+        _activity[kind] = func
+        return func
+
+    return decorator
+
+
+def member_last_activity(kind: str, person_ids: list[int]) -> dict[int, dt.date] | None:
+    """Last activity per person, or None when no app provides that kind."""
+    provider = _activity.get(kind)
+    return None if provider is None else provider(person_ids)
