@@ -66,6 +66,20 @@ DEFAULT_RULES: dict[str, tuple[str, str, Any, str, str]] = {
         "SECURITY.md IN-06",
     ),
     "security.api_token_days": ("security", "API令牌默认有效期", 180, "天", "AUTH-10/企业惯例"),
+    "security.mfa_required": (
+        "security",
+        "强制多因素认证（三员及有明文查看/导出权限者）",
+        True,
+        "是/否",
+        "SECURITY.md AUTH-07；等保 8.1.4.1d",
+    ),
+    "security.mfa_failures": ("security", "动态口令连续错误上限", 5, "次", "SECURITY.md AUTH-08"),
+    "security.mfa_lock_minutes": ("security", "动态口令错误锁定时长", 15, "分钟", "AUTH-08"),
+    "security.export_alert_per_hour": ("security", "每小时导出告警阈值", 10, "次", "PI-09"),
+    # organisational life (RULES.md "Organisational life"; frequencies are orglife.MeetingType)
+    "orglife.silent_days": ("orglife", "支部无活动(沉默支部)预警天数", 30, "天", "RULES.md(local)"),
+    "orglife.due_soon_days": ("orglife", "应开会议到期前预警天数", 7, "天", "RULES.md(local)"),
+    "orglife.signin_token_hours": ("orglife", "签到二维码有效时长", 4, "小时", "企业惯例(local)"),
 }
 
 
