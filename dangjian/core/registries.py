@@ -249,3 +249,38 @@ def member_last_activity(kind: str, person_ids: list[int]) -> dict[int, dt.date]
     """Last activity per person, or None when no app provides that kind."""
     provider = _activity.get(kind)
     return None if provider is None else provider(person_ids)
+
+
+# --- standard ledgers (标准化台帐) ------------------------------------------------------------
+# Each domain app contributes the section of a branch's yearly ledger built from its own
+# records: ``register_ledger_section(order, key, title, func)`` with ``func(branch, year) ->
+# (headers, rows)``. The ledgers app checks the user's scope on the branch before calling it.
+# A ``fallback`` section (a placeholder another app owns) never replaces a real one, and a real
+# one replaces a fallback registered under the same key, whatever the import order.
+LedgerSectionFunc = Callable[[Any, int], tuple[list[str], list[list[Any]]]]
+
+
+@dataclass(frozen=True)
+class LedgerSection:
+    order: int
+    key: str
+    title: str
+    func: LedgerSectionFunc
+    fallback: bool = False
+
+
+_ledger_sections: dict[str, LedgerSection] = {}
+
+
+def register_ledger_section(
+    order: int, key: str, title: str, func: LedgerSectionFunc, *, fallback: bool = False
+) -> LedgerSectionFunc:
+    existing = _ledger_sections.get(key)
+    if existing is not None and fallback and not existing.fallback:
+        return func
+    _ledger_sections[key] = LedgerSection(order, key, title, func, fallback)
+    return func
+
+
+def ledger_sections() -> list[LedgerSection]:
+    return sorted(_ledger_sections.values(), key=lambda s: (s.order, s.key))
