@@ -80,6 +80,14 @@ DEFAULT_RULES: dict[str, tuple[str, str, Any, str, str]] = {
     "orglife.silent_days": ("orglife", "支部无活动(沉默支部)预警天数", 30, "天", "RULES.md(local)"),
     "orglife.due_soon_days": ("orglife", "应开会议到期前预警天数", 7, "天", "RULES.md(local)"),
     "orglife.signin_token_hours": ("orglife", "签到二维码有效时长", 4, "小时", "企业惯例(local)"),
+    # democratic appraisal (RULES.md "Organisational life"): share of 优秀, rounded down (floor)
+    "appraisal.excellent_max_ratio": (
+        "appraisal",
+        "民主评议优秀等次占参评党员比例上限（向下取整）",
+        "1/3",
+        "比例",
+        "《关于党员民主评议的意见》：优秀不超过参评党员的三分之一",
+    ),
 }
 
 
