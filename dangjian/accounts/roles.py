@@ -17,6 +17,20 @@ ORG_WRITE = [
     "orgs.change_unit",
     "orgs.add_orgevent",
 ]
+ORGLIFE_READ = [
+    "orglife.view_meeting",
+    "orglife.view_meetingattendance",
+    "orglife.view_meetingfile",
+    "orglife.view_meetingtype",
+]
+ORGLIFE_WRITE = [
+    "orglife.add_meeting",
+    "orglife.change_meeting",
+    "orglife.export_meeting",
+    "orglife.add_meetingfile",
+    "orglife.change_meetingattendance",
+]
+ORGLIFE_RULES = ["orglife.change_meetingtype"]
 
 # code: (name, scope_kind, permissions, description)
 DEFAULT_ROLES: dict[str, tuple[str, str, list[str], str]] = {
@@ -30,6 +44,9 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[str], str]] = {
             "people.reveal_person",
             *ORG_READ,
             *ORG_WRITE,
+            *ORGLIFE_READ,
+            *ORGLIFE_WRITE,
+            *ORGLIFE_RULES,
         ],
         "管控中枢：全部组织与人员",
     ),
@@ -43,28 +60,56 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[str], str]] = {
             "people.reveal_person",
             *ORG_READ,
             *ORG_WRITE,
+            *ORGLIFE_READ,
+            *ORGLIFE_WRITE,
+            *ORGLIFE_RULES,
         ],
         "组织人事领域：全部人员与组织维护",
     ),
     "dept_staff": (
         "政工部门干部",
         "subtree",
-        [*PERSON_READ, "people.export_person", *ORG_READ],
+        [*PERSON_READ, "people.export_person", *ORG_READ, *ORGLIFE_READ],
         "本部门领域内的全部数据（只读人员）",
     ),
     "branch_secretary": (
         "支部书记",
         "subtree",
-        [*PERSON_READ, *PERSON_WRITE, "people.export_person", "people.reveal_person", *ORG_READ],
+        [
+            *PERSON_READ,
+            *PERSON_WRITE,
+            "people.export_person",
+            "people.reveal_person",
+            *ORG_READ,
+            *ORGLIFE_READ,
+            *ORGLIFE_WRITE,
+        ],
         "本支部及所属党小组",
     ),
     "party_affairs_worker": (
         "党务工作者",
         "subtree",
-        [*PERSON_READ, *PERSON_WRITE, "people.export_person", *ORG_READ],
+        [
+            *PERSON_READ,
+            *PERSON_WRITE,
+            "people.export_person",
+            *ORG_READ,
+            *ORGLIFE_READ,
+            *ORGLIFE_WRITE,
+        ],
         "本支部及所属党小组（无明文查看权）",
     ),
-    "member": ("党员", "self", ["people.view_person", "people.view_personchange"], "本人信息"),
+    "member": (
+        "党员",
+        "self",
+        [
+            "people.view_person",
+            "people.view_personchange",
+            "orglife.view_meeting",
+            "orglife.view_meetingattendance",
+        ],
+        "本人信息",
+    ),
     "employee": ("职工", "self", ["people.view_person"], "本人信息"),
 }
 
