@@ -88,6 +88,17 @@ DEFAULT_RULES: dict[str, tuple[str, str, Any, str, str]] = {
         "比例",
         "《关于党员民主评议的意见》：优秀不超过参评党员的三分之一",
     ),
+    # member development (RULES.md "Member development"; the steps are development.StepRule)
+    "development.extension_min_months": ("development", "延长预备期最短", 6, "个月", "党章第七条"),
+    "development.extension_max_months": ("development", "延长预备期最长", 12, "个月", "党章第七条"),
+    "development.extension_max_count": ("development", "延长预备期次数上限", 1, "次", "党章第七条"),
+    "development.due_soon_days": (
+        "development",
+        "发展步骤到期前提醒天数",
+        14,
+        "天",
+        "企业惯例(local)",
+    ),
 }
 
 
