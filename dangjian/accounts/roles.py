@@ -31,6 +31,24 @@ ORGLIFE_WRITE = [
     "orglife.change_meetingattendance",
 ]
 ORGLIFE_RULES = ["orglife.change_meetingtype"]
+DEV_READ = [
+    "development.view_developmentcase",
+    "development.view_steprecord",
+    "development.view_stepdocument",
+    "development.view_steprule",
+]
+DEV_WRITE = [
+    "development.add_developmentcase",
+    "development.change_developmentcase",
+    "development.add_steprecord",
+    "development.export_developmentcase",
+]
+DEV_RULES = ["development.change_steprule"]
+DEV_SELF = [
+    "development.view_developmentcase",
+    "development.view_steprecord",
+    "development.view_stepdocument",
+]
 
 # code: (name, scope_kind, permissions, description)
 DEFAULT_ROLES: dict[str, tuple[str, str, list[str], str]] = {
@@ -47,6 +65,9 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[str], str]] = {
             *ORGLIFE_READ,
             *ORGLIFE_WRITE,
             *ORGLIFE_RULES,
+            *DEV_READ,
+            *DEV_WRITE,
+            *DEV_RULES,
         ],
         "管控中枢：全部组织与人员",
     ),
@@ -63,13 +84,16 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[str], str]] = {
             *ORGLIFE_READ,
             *ORGLIFE_WRITE,
             *ORGLIFE_RULES,
+            *DEV_READ,
+            *DEV_WRITE,
+            *DEV_RULES,
         ],
         "组织人事领域：全部人员与组织维护",
     ),
     "dept_staff": (
         "政工部门干部",
         "subtree",
-        [*PERSON_READ, "people.export_person", *ORG_READ, *ORGLIFE_READ],
+        [*PERSON_READ, "people.export_person", *ORG_READ, *ORGLIFE_READ, *DEV_READ],
         "本部门领域内的全部数据（只读人员）",
     ),
     "branch_secretary": (
@@ -83,6 +107,8 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[str], str]] = {
             *ORG_READ,
             *ORGLIFE_READ,
             *ORGLIFE_WRITE,
+            *DEV_READ,
+            *DEV_WRITE,
         ],
         "本支部及所属党小组",
     ),
@@ -96,6 +122,8 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[str], str]] = {
             *ORG_READ,
             *ORGLIFE_READ,
             *ORGLIFE_WRITE,
+            *DEV_READ,
+            *DEV_WRITE,
         ],
         "本支部及所属党小组（无明文查看权）",
     ),
@@ -107,10 +135,11 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[str], str]] = {
             "people.view_personchange",
             "orglife.view_meeting",
             "orglife.view_meetingattendance",
+            *DEV_SELF,
         ],
         "本人信息",
     ),
-    "employee": ("职工", "self", ["people.view_person"], "本人信息"),
+    "employee": ("职工", "self", ["people.view_person", *DEV_SELF], "本人信息"),
 }
 
 # Roles whose reach is one political-work domain: they must be granted with a Department,
