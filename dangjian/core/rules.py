@@ -99,6 +99,22 @@ DEFAULT_RULES: dict[str, tuple[str, str, Any, str, str]] = {
         "天",
         "企业惯例(local)",
     ),
+    # dues (RULES.md "Dues"; brackets and categories are rule tables of the dues app)
+    "dues.makeup_max_months": (
+        "dues",
+        "党费补交最长月数",
+        6,
+        "月",
+        "《党费收缴、使用和管理的规定》",
+    ),
+    "dues.centre_single_payment_fen": (
+        "dues",
+        "一次性自愿交纳全额上缴中央的起点",
+        100000,
+        "分",
+        "《党费收缴、使用和管理的规定》(1000元)",
+    ),
+    "dues.arrears_reminder_months": ("dues", "欠缴党费提醒月数", 1, "月", "企业惯例(local)"),
 }
 
 
