@@ -115,6 +115,19 @@ DEFAULT_RULES: dict[str, tuple[str, str, Any, str, str]] = {
         "《党费收缴、使用和管理的规定》(1000元)",
     ),
     "dues.arrears_reminder_months": ("dues", "欠缴党费提醒月数", 1, "月", "企业惯例(local)"),
+    # transfers, lost contact and lapse (RULES.md "Transfers, lost contact, lapse")
+    "transfers.letter_valid_months": ("transfers", "组织关系介绍信有效期", 3, "月", "RULES.md"),
+    "transfers.letter_valid_months_cross_province": (
+        "transfers",
+        "跨省组织关系介绍信有效期",
+        6,
+        "月",
+        "RULES.md",
+    ),
+    "people.lost_contact_months": ("people", "失联党员认定月数", 6, "月", "RULES.md 失联"),
+    "lapse.warn_months": ("lapse", "连续未参加组织生活/未交党费黄色预警月数", 3, "月", "RULES.md"),
+    "lapse.escalate_months": ("lapse", "升级为红色预警(报党委)月数", 5, "月", "RULES.md"),
+    "lapse.review_months": ("lapse", "视为自行脱党须支部大会讨论月数", 6, "月", "党章第九条"),
 }
 
 
