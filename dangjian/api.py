@@ -27,6 +27,7 @@ from ninja.renderers import JSONRenderer
 
 from dangjian.accounts.api import router as accounts_router
 from dangjian.core.api_auth import API_AUTH, RateLimited, rate_limit_anonymous
+from dangjian.dues.api import router as dues_router
 from dangjian.orgs.api import orgs_router, units_router
 from dangjian.people.api import router as people_router
 
@@ -176,3 +177,4 @@ api.add_router("/", accounts_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/units", units_router)
 api.add_router("/persons", people_router)
+api.add_router("/dues", dues_router)

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "dangjian.audit",
     "dangjian.orgs",
     "dangjian.people",
+    "dangjian.dues",
     "dangjian.dashboard",
     "dangjian.demo",
 ]

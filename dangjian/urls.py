@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("people/", include("dangjian.people.urls")),
+    path("dues/", include("dangjian.dues.urls")),
     path("audit/", include("dangjian.audit.urls")),
     path("jobs/", include("dangjian.core.urls")),
     path("api/v1/", api.urls),

@@ -50,6 +50,32 @@ DEV_SELF = [
     "development.view_stepdocument",
 ]
 
+DUES_READ = [
+    "dues.view_duesassessment",
+    "dues.view_duesbill",
+    "dues.view_duespayment",
+    "dues.view_duesexpense",
+    "dues.view_duesbracket",
+    "dues.view_membercategory",
+    "dues.view_incomecomponent",
+    "dues.export_duesassessment",
+    "dues.export_duesbill",
+    "dues.export_duespayment",
+]
+DUES_WRITE = [
+    "dues.add_duesassessment",
+    "dues.change_duesassessment",
+    "dues.add_duesbill",
+    "dues.add_duespayment",
+    "dues.add_duesexpense",
+]
+DUES_RULES = [
+    "dues.change_duesbracket",
+    "dues.change_membercategory",
+    "dues.change_incomecomponent",
+]
+DUES_SELF = ["dues.view_duesassessment", "dues.view_duesbill", "dues.view_duespayment"]
+
 # code: (name, scope_kind, permissions, description)
 DEFAULT_ROLES: dict[str, tuple[str, str, list[str], str]] = {
     "committee_leader": (
@@ -68,6 +94,9 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[str], str]] = {
             *DEV_READ,
             *DEV_WRITE,
             *DEV_RULES,
+            *DUES_READ,
+            *DUES_WRITE,
+            *DUES_RULES,
         ],
         "管控中枢：全部组织与人员",
     ),
@@ -87,13 +116,16 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[str], str]] = {
             *DEV_READ,
             *DEV_WRITE,
             *DEV_RULES,
+            *DUES_READ,
+            *DUES_WRITE,
+            *DUES_RULES,
         ],
         "组织人事领域：全部人员与组织维护",
     ),
     "dept_staff": (
         "政工部门干部",
         "subtree",
-        [*PERSON_READ, "people.export_person", *ORG_READ, *ORGLIFE_READ, *DEV_READ],
+        [*PERSON_READ, "people.export_person", *ORG_READ, *ORGLIFE_READ, *DEV_READ, *DUES_READ],
         "本部门领域内的全部数据（只读人员）",
     ),
     "branch_secretary": (
@@ -109,6 +141,8 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[str], str]] = {
             *ORGLIFE_WRITE,
             *DEV_READ,
             *DEV_WRITE,
+            *DUES_READ,
+            *DUES_WRITE,
         ],
         "本支部及所属党小组",
     ),
@@ -124,6 +158,8 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[str], str]] = {
             *ORGLIFE_WRITE,
             *DEV_READ,
             *DEV_WRITE,
+            *DUES_READ,
+            *DUES_WRITE,
         ],
         "本支部及所属党小组（无明文查看权）",
     ),
@@ -136,6 +172,7 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[str], str]] = {
             "orglife.view_meeting",
             "orglife.view_meetingattendance",
             *DEV_SELF,
+            *DUES_SELF,
         ],
         "本人信息",
     ),

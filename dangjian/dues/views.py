@@ -1,0 +1,1 @@
+"""Dues pages (see urls.py)."""
