@@ -1,3 +1,5 @@
 """placeholder"""
+
+
 def load(*, today, rng) -> None:  # type: ignore[no-untyped-def]
     pass

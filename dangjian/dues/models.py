@@ -53,9 +53,7 @@ class MemberCategory(models.Model):
     code = models.CharField("代码", max_length=30, unique=True)
     name = models.CharField("党员类别", max_length=60)
     kind = models.CharField("计算方式", max_length=10, choices=Kind.choices)
-    scheme = models.CharField(
-        "比例档次", max_length=10, choices=BracketScheme.choices, blank=True
-    )
+    scheme = models.CharField("比例档次", max_length=10, choices=BracketScheme.choices, blank=True)
     fixed_min_fen = models.PositiveIntegerField("固定金额下限(分)", default=0)
     fixed_max_fen = models.PositiveIntegerField("固定金额上限(分)", default=0)
     base_note = models.CharField("基数说明", max_length=120, blank=True)
@@ -166,9 +164,7 @@ class DuesAssessment(models.Model):
 class DuesChange(models.Model):
     """A wage change during the year: the new amount applies from ``effective_month``."""
 
-    assessment = models.ForeignKey(
-        DuesAssessment, on_delete=models.CASCADE, related_name="changes"
-    )
+    assessment = models.ForeignKey(DuesAssessment, on_delete=models.CASCADE, related_name="changes")
     effective_month = models.PositiveSmallIntegerField("起始月份")
     components = models.JSONField("收入项目(分)", default=dict, blank=True)
     base_fen = models.BigIntegerField("月基数(分)", default=0)
@@ -213,7 +209,11 @@ class DuesPayment(models.Model):
     is_proxy = models.BooleanField("代交", default=False)
     payer_name = models.CharField("代交人", max_length=40, blank=True)
     payer_person = models.ForeignKey(
-        Person, verbose_name="代交人(人员)", null=True, blank=True, on_delete=models.SET_NULL,
+        Person,
+        verbose_name="代交人(人员)",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     approval_note = models.CharField("批准情况", max_length=200, blank=True)
@@ -250,9 +250,7 @@ class DuesBill(models.Model):
     month = models.PositiveSmallIntegerField("月份")
     month_index = models.PositiveIntegerField("月序", db_index=True)
     amount_fen = models.PositiveIntegerField("应交(分)")
-    status = models.CharField(
-        "状态", max_length=8, choices=Status.choices, default=Status.UNPAID
-    )
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.UNPAID)
     paid_on = models.DateField("交纳日期", null=True, blank=True)
     payment = models.ForeignKey(
         DuesPayment, null=True, blank=True, on_delete=models.SET_NULL, related_name="bills"

@@ -181,9 +181,12 @@ def members_for_assessment(
 
 
 def person_for_dues(*, user: Any, pk: int) -> Person | None:
-    return restrict(Person.objects.all(), user, "view").select_related("party_org").filter(
-        pk=pk
-    ).first()
+    return (
+        restrict(Person.objects.all(), user, "view")
+        .select_related("party_org")
+        .filter(pk=pk)
+        .first()
+    )
 
 
 # --- paid-up month, arrears ------------------------------------------------------------------
@@ -282,9 +285,7 @@ def rollup_root(user: Any) -> PartyOrg | None:
     return restrict(PartyOrg.objects.all(), user, "view").order_by("depth", "path").first()
 
 
-def rollup(
-    *, user: Any, parent: PartyOrg, year: int, month: int | None = None
-) -> Rollup:
+def rollup(*, user: Any, parent: PartyOrg, year: int, month: int | None = None) -> Rollup:
     """Due / paid / unpaid (amounts and people) per child organisation of ``parent``."""
     bills = restrict(DuesBill.objects.all(), user, "view").filter(
         party_org__path__startswith=parent.path, year=year
@@ -435,8 +436,6 @@ def my_dues(*, user: Any, today: dt.date | None = None) -> dict[str, Any] | None
         "open_bills": open_bills,
         "owed_fen": sum(b.amount_fen for b in open_bills if b.month_index <= current),
         "overdue": sum(1 for b in open_bills if b.month_index < current),
-        "assessment": assessment_list(user=user, year=today.year)
-        .filter(person=person)
-        .first(),
+        "assessment": assessment_list(user=user, year=today.year).filter(person=person).first(),
         "payments": list(payment_list(user=user, person=person.pk).order_by("-paid_on")[:12]),
     }

@@ -119,9 +119,7 @@ def assessment_save(
     amount = compute_amount(category, components=cleaned, fixed_fen=fixed_fen)
     existing = DuesAssessment.objects.select_for_update().filter(person=person, year=year).first()
     before = (
-        {"category": existing.category_id, "monthly_fen": existing.monthly_fen}
-        if existing
-        else {}
+        {"category": existing.category_id, "monthly_fen": existing.monthly_fen} if existing else {}
     )
     assessment = existing or DuesAssessment(person=person, year=year, created_by=_user(actor))
     assessment.party_org_id = person.party_org_id
@@ -367,7 +365,9 @@ def payment_record(
         year, month = month_of(m)
         _, missing = _create_bills([(person.pk, person.party_org_id)], year, month)
         if missing:
-            raise ValidationError({"months": [f"尚未核定 {year} 年度党费基数，不能交纳 {year} 年党费。"]})
+            raise ValidationError(
+                {"months": [f"尚未核定 {year} 年度党费基数，不能交纳 {year} 年党费。"]}
+            )
     bills = list(
         restrict(DuesBill.objects.select_for_update(), actor, "view").filter(
             person=person, month_index__in=months
@@ -523,5 +523,3 @@ def component_update(*, actor: Any, component_id: int, sign: int, active: bool) 
         changes={"before": before, "after": {"sign": sign, "active": active}},
         actor=actor,
     )
-
-

@@ -2,7 +2,5 @@
 
 from django.urls import path  # noqa: F401
 
-from dangjian.dues import views
-
 app_name = "dues"
 urlpatterns: list = []
