@@ -30,6 +30,8 @@ from dangjian.core.api_auth import API_AUTH, RateLimited, rate_limit_anonymous
 from dangjian.dues.api import router as dues_router
 from dangjian.orgs.api import orgs_router, units_router
 from dangjian.people.api import router as people_router
+from dangjian.reminders.api import router as reminders_router
+from dangjian.transfers.api import router as transfers_router
 
 PROTECTED_URL_NAMES = {"openapi-json", "openapi-view", "api-root"}
 
@@ -177,4 +179,6 @@ api.add_router("/", accounts_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/units", units_router)
 api.add_router("/persons", people_router)
+api.add_router("/reminders", reminders_router)
+api.add_router("/transfers", transfers_router)
 api.add_router("/dues", dues_router)

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.people",
     "dangjian.dues",
+    "dangjian.reminders",
+    "dangjian.transfers",
     "dangjian.dashboard",
     "dangjian.demo",
 ]

@@ -13,6 +13,8 @@ urlpatterns = [
     path("orgs/", include("dangjian.orgs.urls")),
     path("people/", include("dangjian.people.urls")),
     path("dues/", include("dangjian.dues.urls")),
+    path("todo/", include("dangjian.reminders.urls")),
+    path("transfers/", include("dangjian.transfers.urls")),
     path("audit/", include("dangjian.audit.urls")),
     path("jobs/", include("dangjian.core.urls")),
     path("api/v1/", api.urls),

@@ -179,6 +179,62 @@ DEFAULT_ROLES: dict[str, tuple[str, str, list[str], str]] = {
     "employee": ("职工", "self", ["people.view_person", *DEV_SELF], "本人信息"),
 }
 
+# To-do centre and transfers (appended by the reminders/transfers apps): everyone with a
+# business role reads the reminders of their scope and their own notifications; transfers are
+# kept by the branches (view/add/change in their subtree), read by department staff, and a
+# member sees their own.
+REMINDERS_READ = ["reminders.view_reminder", "reminders.view_notification"]
+TRANSFERS_READ = ["transfers.view_transfer"]
+TRANSFERS_WRITE = ["transfers.add_transfer", "transfers.change_transfer"]
+for _code, _extra in {
+    "committee_leader": [*REMINDERS_READ, *TRANSFERS_READ, *TRANSFERS_WRITE],
+    "org_dept_staff": [*REMINDERS_READ, *TRANSFERS_READ, *TRANSFERS_WRITE],
+    "dept_staff": [*REMINDERS_READ, *TRANSFERS_READ],
+    "branch_secretary": [*REMINDERS_READ, *TRANSFERS_READ, *TRANSFERS_WRITE],
+    "party_affairs_worker": [*REMINDERS_READ, *TRANSFERS_READ, *TRANSFERS_WRITE],
+    "member": [*REMINDERS_READ, *TRANSFERS_READ],
+    "employee": [*REMINDERS_READ],
+}.items():
+    DEFAULT_ROLES[_code][2].extend(p for p in _extra if p not in DEFAULT_ROLES[_code][2])
+
+# Democratic appraisal and standard ledgers (appended by the appraisal/ledgers apps): the
+# branches run the rounds and generate their ledgers; department staff read; a member writes
+# their own self-assessment and, named as an evaluator, casts a ballot (so does an employee).
+APPRAISAL_READ = [
+    "appraisal.view_appraisalround",
+    "appraisal.view_appraisalentry",
+    "appraisal.view_appraisalevaluator",
+    "appraisal.view_appraisalvote",
+]
+APPRAISAL_WRITE = [
+    "appraisal.add_appraisalround",
+    "appraisal.change_appraisalround",
+    "appraisal.change_appraisalentry",
+    "appraisal.add_appraisalvote",
+]
+APPRAISAL_SELF = [
+    "appraisal.view_appraisalentry",
+    "appraisal.change_appraisalentry",
+    "appraisal.view_appraisalevaluator",
+    "appraisal.view_appraisalvote",
+    "appraisal.add_appraisalvote",
+]
+LEDGERS = ["ledgers.view_ledger", "ledgers.export_ledger"]
+for _code, _extra in {
+    "committee_leader": [*APPRAISAL_READ, *APPRAISAL_WRITE, *LEDGERS],
+    "org_dept_staff": [*APPRAISAL_READ, *APPRAISAL_WRITE, *LEDGERS],
+    "dept_staff": [*APPRAISAL_READ, "ledgers.view_ledger"],
+    "branch_secretary": [*APPRAISAL_READ, *APPRAISAL_WRITE, *LEDGERS],
+    "party_affairs_worker": [*APPRAISAL_READ, *APPRAISAL_WRITE, *LEDGERS],
+    "member": APPRAISAL_SELF,
+    "employee": [
+        "appraisal.view_appraisalevaluator",
+        "appraisal.view_appraisalvote",
+        "appraisal.add_appraisalvote",
+    ],
+}.items():
+    DEFAULT_ROLES[_code][2].extend(p for p in _extra if p not in DEFAULT_ROLES[_code][2])
+
 # Roles whose reach is one political-work domain: they must be granted with a Department,
 # otherwise they would see every domain of the subtree.
 DEPARTMENT_ROLES = frozenset({"org_dept_staff", "dept_staff"})
