@@ -26,8 +26,12 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 
 from dangjian.accounts.api import router as accounts_router
+from dangjian.appraisal.api import router as appraisal_router
 from dangjian.core.api_auth import API_AUTH, RateLimited, rate_limit_anonymous
+from dangjian.development.api import router as development_router
 from dangjian.dues.api import router as dues_router
+from dangjian.ledgers.api import router as ledgers_router
+from dangjian.orglife.api import router as orglife_router
 from dangjian.orgs.api import orgs_router, units_router
 from dangjian.people.api import router as people_router
 from dangjian.reminders.api import router as reminders_router
@@ -179,6 +183,10 @@ api.add_router("/", accounts_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/units", units_router)
 api.add_router("/persons", people_router)
+api.add_router("/meetings", orglife_router)
 api.add_router("/reminders", reminders_router)
 api.add_router("/transfers", transfers_router)
 api.add_router("/dues", dues_router)
+api.add_router("/development", development_router)
+api.add_router("/appraisal", appraisal_router)
+api.add_router("/ledgers", ledgers_router)

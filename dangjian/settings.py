@@ -78,9 +78,13 @@ INSTALLED_APPS = [
     "dangjian.audit",
     "dangjian.orgs",
     "dangjian.people",
+    "dangjian.orglife",
     "dangjian.dues",
+    "dangjian.development",
     "dangjian.reminders",
     "dangjian.transfers",
+    "dangjian.appraisal",
+    "dangjian.ledgers",
     "dangjian.dashboard",
     "dangjian.demo",
 ]

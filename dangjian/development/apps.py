@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class DevelopmentConfig(AppConfig):
+    name = "dangjian.development"
+    label = "development"
+    verbose_name = "发展党员"
+
+    def ready(self) -> None:
+        # contributions: Excel export, reminders (to-do centre), indicator (assessment), demo
+        from dangjian.core.registries import register_demo_loader
+        from dangjian.development import demo, exporting, indicators, reminders  # noqa: F401
+
+        register_demo_loader(40, demo.load)
