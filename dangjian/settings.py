@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.people",
     "dangjian.orglife",
+    "dangjian.orglife",
     "dangjian.dues",
     "dangjian.development",
     "dangjian.reminders",

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class OrglifeConfig(AppConfig):
+    name = "dangjian.orglife"
+    label = "orglife"
+    verbose_name = "组织生活"
+
+    def ready(self) -> None:
+        # registries: Excel export of meetings, indicators for the assessment engine,
+        # reminder rules and member activity for the to-do centre and lapse watch, demo loader
+        from dangjian.core.registries import register_demo_loader
+        from dangjian.orglife import demo, exporting, indicators, reminders  # noqa: F401
+
+        register_demo_loader(30, demo.load)
