@@ -40,6 +40,7 @@ class Home:
     figures: list[Figure] = field(default_factory=list)
     todos: list[Todo] = field(default_factory=list)
     person: Person | None = None
+    reminders: dict[str, Any] = field(default_factory=dict)  # the to-do centre
 
 
 def _people_url(**params: Any) -> str:
@@ -186,5 +187,13 @@ def home_for(user: Any) -> Home:
         has_permission(user, PartyOrg, "view")
         and restrict(PartyOrg.objects.all(), user, "view").exists()
     ):
-        return _business_home(user)
-    return _self_home(user)
+        return _with_reminders(_business_home(user), user)
+    return _with_reminders(_self_home(user), user)
+
+
+def _with_reminders(home: Home, user: Any) -> Home:
+    """The to-do list fed by the reminders engine (open reminders of the user's scope)."""
+    from dangjian.reminders.selectors import todo_summary
+
+    home.reminders = todo_summary(user=user)
+    return home
