@@ -75,6 +75,30 @@ def check_superusers(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
     ]
 
 
+def check_mfa_required(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """AUTH-07: missing MFA fails a 等保 level-3 assessment outright."""
+    from dangjian.core.rules import rule
+
+    try:
+        required = bool(rule("security.mfa_required"))
+    except DatabaseError:
+        return []
+    if required:
+        return []
+    return [
+        checks.Warning(
+            "未强制多因素认证（security.mfa_required 为否），不符合等保三级 8.1.4.1d。",
+            hint="由安全管理员在“安全参数”中将“强制多因素认证”设为 是（演示环境默认关闭）。",
+            id="dangjian.W103",
+        )
+    ]
+
+
 def register() -> None:
-    for check in (check_reserved_usernames, check_demo_accounts, check_superusers):
+    for check in (
+        check_reserved_usernames,
+        check_demo_accounts,
+        check_superusers,
+        check_mfa_required,
+    ):
         checks.register(check, checks.Tags.security, deploy=True)

@@ -5,6 +5,8 @@
   the browser sent to the login page; the last-seen time is written at most once a minute,
   so the idle timeout is exact to the minute and most requests do no database write;
 * administrators (三员) only from ``settings.ADMIN_NETWORKS`` (403 elsewhere);
+* a session that owes the second factor (AUTH-07, ``accounts.mfa.gate``) is sent to the
+  authenticator enrolment or the code page (API: 403 JSON);
 * an initial, reset or expired password sends every URL to the password-change page
   (password change, logout, static files and the health check stay reachable).
 """
@@ -20,8 +22,19 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.urls import reverse
 
-from dangjian.accounts import services
+from dangjian.accounts import mfa, services
 from dangjian.core.rules import rules
+
+MFA_API_MESSAGE = "请先在网页上完成多因素认证（动态口令）后再使用接口。"
+
+
+def _mfa_paths() -> tuple[str, ...]:
+    return (
+        reverse("accounts:login"),
+        reverse("accounts:mfa_verify"),
+        reverse("accounts:mfa_enrol"),
+    )
+
 
 TOUCH_EVERY_SECONDS = 60  # how often the session's last-seen time (and UserSession) is written
 OPEN_PREFIXES = ("/static/", "/healthz")
@@ -74,6 +87,10 @@ class SessionPolicyMiddleware:
                 return self.get_response(request)
             return self._deny(request, services.NETWORK_MESSAGE)
 
+        blocked = self._mfa_gate(request, logout_url)
+        if blocked is not None:
+            return blocked
+
         change_url = reverse("accounts:password_change")
         if request.path not in (change_url, logout_url) and services.password_expired(
             user, max_age_days=int(cfg["security.password_max_age_days"])
@@ -84,6 +101,28 @@ class SessionPolicyMiddleware:
                 )
             return self._redirect(request, change_url)
         return self.get_response(request)
+
+    def _mfa_gate(self, request: HttpRequest, logout_url: str) -> HttpResponse | None:
+        """AUTH-07: a session that owes the second factor reaches only the MFA pages.
+
+        A bearer-token API call is decided by its token alone (tokens are issued by the
+        administrators and exempt from MFA), even if a session cookie rides along.
+        """
+        if request.path.startswith("/api/") and request.headers.get(
+            "Authorization", ""
+        ).lower().startswith("bearer "):
+            return None
+        if request.path in (logout_url, *_mfa_paths()):
+            return None
+        owed = mfa.gate(request.user, request.session)
+        if owed is None:
+            return None
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": MFA_API_MESSAGE}, status=403)
+        url = reverse("accounts:mfa_enrol" if owed == mfa.Gate.ENROL else "accounts:mfa_verify")
+        if request.method == "GET" and not request.headers.get("HX-Request"):
+            url = f"{url}?{urlencode({'next': request.get_full_path()})}"
+        return self._redirect(request, url)
 
     def _end(self, request: HttpRequest, reason: str, label: str) -> HttpResponse:
         user = request.user

@@ -246,3 +246,48 @@ class UserSession(models.Model):
     @property
     def session_key(self) -> str:
         return str(self.session_id)
+
+
+class MfaDevice(models.Model):
+    """A user's TOTP authenticator (AUTH-07/08); the secret is sealed with SM4-GCM.
+
+    ``confirmed_at`` is empty while enrolment waits for the first correct code. ``last_step``
+    is the last accepted TOTP time-step: a code of that step or an earlier one is a replay.
+    ``failures``/``locked_until`` throttle the OTP step (rules ``security.mfa_failures`` and
+    ``security.mfa_lock_minutes``).
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="mfa_device")
+    secret_sealed = models.BinaryField("密钥(密文)", editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    confirmed_at = models.DateTimeField("启用时间", null=True, blank=True)
+    last_step = models.BigIntegerField("最近使用的时间步", default=0)
+    last_used_at = models.DateTimeField("最近验证时间", null=True, blank=True)
+    failures = models.PositiveSmallIntegerField("连续错误次数", default=0)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "多因素认证器"
+        verbose_name_plural = "多因素认证器"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {'已启用' if self.confirmed_at else '待确认'}"
+
+    @property
+    def secret_aad(self) -> str:
+        return f"accounts.mfadevice:{self.user_id}:secret"
+
+
+class MfaRecoveryCode(models.Model):
+    """One single-use recovery code, stored as ``salt$SM3(salt || code)`` (AUTH-08)."""
+
+    device = models.ForeignKey(MfaDevice, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=100)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "恢复码"
+        verbose_name_plural = "恢复码"
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {'已用' if self.used_at else '未用'}"

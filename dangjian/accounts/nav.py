@@ -54,6 +54,22 @@ register_nav(
         visible=_is(AdminRole.SECURITY),
     ),
     NavItem(
+        "安全管理",
+        "多因素认证",
+        "accounts:mfa_admin",
+        icon="🔐",
+        order=914,
+        visible=_is(AdminRole.SECURITY),
+    ),
+    NavItem(
+        "个人设置",
+        "多因素认证",
+        "accounts:mfa_settings",
+        icon="🔐",
+        order=989,
+        visible=lambda user: user.is_authenticated,
+    ),
+    NavItem(
         "个人设置",
         "我的会话",
         "accounts:my_sessions",

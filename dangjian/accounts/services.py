@@ -51,6 +51,7 @@ NETWORK_MESSAGE = "管理员账户只能从指定的管理网络访问"
 LOGIN_AT = "_dj_login_at"
 SEEN_AT = "_dj_seen_at"
 TOUCHED_AT = "_dj_touched_at"
+MFA_VERIFIED = "mfa_verified"  # = dangjian.accounts.mfa.SESSION_FLAG
 
 FAILURE = AuditEvent.Outcome.FAILURE
 DENIED = AuditEvent.Outcome.DENIED
@@ -272,6 +273,8 @@ def session_register(
         session.save()
     if fresh or not session.get(LOGIN_AT):
         session[LOGIN_AT] = now.timestamp()
+    if fresh:
+        session.pop(MFA_VERIFIED, None)  # every login starts without the second factor
     session[SEEN_AT] = now.timestamp()
     session[TOUCHED_AT] = now.timestamp()
     with transaction.atomic():
@@ -574,7 +577,13 @@ RULE_BOUNDS: dict[str, tuple[int, int]] = {
     "security.absolute_session_hours": (1, 12),
     "security.inactive_account_days": (1, 365),
     "security.audit_retention_days": (184, 36_500),
+    "security.mfa_failures": (3, 10),
+    "security.mfa_lock_minutes": (1, 24 * 60),
+    "security.reveal_alert_per_hour": (1, 100_000),
+    "security.export_alert_per_hour": (1, 100_000),
 }
+TRUE_WORDS = {"1", "true", "yes", "on", "是"}
+FALSE_WORDS = {"0", "false", "no", "off", "否"}
 
 
 @transaction.atomic
@@ -586,12 +595,19 @@ def security_rule_update(*, actor: Any, key: str, value: str) -> Any:
     if key not in DEFAULT_RULES or DEFAULT_RULES[key][0] != "security":
         raise ValidationError("未知的安全参数。")
     default = DEFAULT_RULES[key][2]
-    try:
-        new: Any = float(value) if isinstance(default, float) else int(str(value).strip())
-    except ValueError as exc:
-        raise ValidationError("请输入数字。") from exc
+    new: Any
+    if isinstance(default, bool):  # switches such as security.mfa_required
+        word = str(value).strip().lower()
+        if word not in TRUE_WORDS | FALSE_WORDS:
+            raise ValidationError("请输入 是 或 否（1 或 0）。")
+        new = word in TRUE_WORDS
+    else:
+        try:
+            new = float(value) if isinstance(default, float) else int(str(value).strip())
+        except ValueError as exc:
+            raise ValidationError("请输入数字。") from exc
     low, high = RULE_BOUNDS.get(key, (0, 10**9))
-    if new < low or new > high:
+    if not isinstance(new, bool) and (new < low or new > high):
         if key == "security.audit_retention_days" and new < low:
             raise ValidationError("审计日志保留天数不得低于 184 天（网络安全法）。")
         raise ValidationError(f"取值须在 {low} 到 {high} 之间。")

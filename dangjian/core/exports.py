@@ -91,6 +91,9 @@ def export_run(job: Job) -> None:
         finished_at=timezone.now(),
         result={"rows": count},
     )
+    from dangjian.accounts.alerts import access_check  # PI-09 (accounts owns the alert)
+
+    access_check(actor=job.owner, kind="export")
 
 
 def export_purge(now: dt.datetime | None = None) -> int:

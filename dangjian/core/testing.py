@@ -57,8 +57,14 @@ class MiniMine:
     users: dict[str, Any] = field(default_factory=dict)
 
     def client(self, role: str) -> Client:
+        """A logged-in client whose session has passed the second factor (AUTH-07)."""
+        from dangjian.accounts.mfa import SESSION_FLAG
+
         client = Client()
         client.force_login(self.users[role])
+        session = client.session
+        session[SESSION_FLAG] = True
+        session.save()
         return client
 
 

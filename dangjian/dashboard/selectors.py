@@ -177,6 +177,18 @@ def _admin_home(user: Any) -> Home:
         ]
         if accounts["locked"] and user.admin_role == "security":
             home.todos.append(Todo("warning", f"{accounts['locked']} 个账户因登录失败被锁定。"))
+        if user.admin_role == "security":  # PI-09: anomalous bulk access of the last day
+            from dangjian.accounts.alerts import recent_alerts
+
+            home.todos[:0] = [
+                Todo(
+                    "danger",
+                    f"异常访问告警：{alert.username} 截至"
+                    f" {timezone.localtime(alert.at):%m-%d %H:%M} 的一小时内{alert.label}"
+                    f" {alert.count} 次（阈值 {alert.threshold}）。",
+                )
+                for alert in recent_alerts(actor=user)
+            ]
     return home
 
 

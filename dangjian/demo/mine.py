@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import sys
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.accounts.models import AdminRole, Role, RoleAssignment, User
+from dangjian.accounts.services import security_rule_update
 from dangjian.audit.services import audit_record
 from dangjian.core.registries import demo_loaders
 from dangjian.core.rules import rule
@@ -33,6 +35,10 @@ from dangjian.orgs.models import Department, OrgEvent, PartyOrg, Unit
 from dangjian.people.models import Person, PoliticalStatus
 
 DEMO_PASSWORD = "Dangjian@2026"  # noqa: S105 (demo data only; README documents it)
+MFA_OFF_NOTICE = (
+    "注意：演示环境已关闭多因素认证（安全参数“强制多因素认证”= 否），无需认证器即可登录；"
+    "正式部署（dangjian init）默认开启。"
+)
 SEED = 20260101
 
 COMMITTEE_NAME = "钱营孜矿党委"
@@ -645,6 +651,10 @@ def load_demo_mine(*, reset: bool = False, today: dt.date | None = None) -> Demo
         members=sum(1 for p in b.persons if p.is_party_member),
         accounts=[u.username for u in users],
     )
+    # The demo is for trying the system without an authenticator app: MFA (AUTH-07) is off
+    # here, audited as a rule change; `dangjian check --deploy` warns while it stays off.
+    security_rule_update(actor=SYSTEM, key="security.mfa_required", value="0")
+    sys.stdout.write(MFA_OFF_NOTICE + "\n")
     summary.seconds = (timezone.now() - started).total_seconds()
     audit_record(
         "demo_load",

@@ -280,6 +280,9 @@ def person_reveal(*, actor: Any, person_id: int, field: str, reason: str) -> str
         raise PermissionDenied("您没有查看该人员明文信息的权限。")
     with transaction.atomic():
         audit_record("reveal", obj=person, reason=reason, changes={"field": field}, actor=actor)
+    from dangjian.accounts.alerts import access_check
+
+    access_check(actor=actor, kind="reveal")  # PI-09: bulk reveals raise an alert
     return str(getattr(person, field))
 
 

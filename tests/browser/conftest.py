@@ -96,8 +96,39 @@ def phone_page(browser_instance, request) -> Iterator:
 
 
 def login(page, live_server, username: str, password: str) -> None:
+    """Log in; when the second factor is asked (AUTH-07) complete it like a user would:
+    bind an authenticator from the secret shown on the page, or type the current code."""
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+    if "/accounts/mfa/enrol/" in page.url:
+        secret = page.inner_text("[data-testid=mfa-secret]").replace(" ", "")
+        page.fill("#id_code", otp_code(secret))
+        page.click("button[type=submit]:has-text('完成绑定')")
+        page.click("[data-testid=mfa-continue]")
+        page.wait_for_load_state("networkidle")
+    elif "/accounts/mfa/verify/" in page.url:
+        page.fill("#id_code", otp_code_for(username))
+        page.click("[data-testid=mfa-verify-form] button[type=submit]")
+        page.wait_for_load_state("networkidle")
+
+
+def otp_code(secret_b32: str, step: int | None = None) -> str:
+    """The TOTP code an authenticator app shows for a base32 secret."""
+    import base64
+
+    from dangjian.accounts.mfa import code_for, current_step
+
+    padded = secret_b32 + "=" * (-len(secret_b32) % 8)
+    return code_for(base64.b32decode(padded), current_step() if step is None else step)
+
+
+def otp_code_for(username: str) -> str:
+    """A not yet used code of an enrolled user (the next step when this one was used)."""
+    from dangjian.accounts.mfa import current_step, device_code
+    from dangjian.accounts.models import MfaDevice
+
+    device = MfaDevice.objects.get(user__username__iexact=username, confirmed_at__isnull=False)
+    return device_code(device, max(current_step(), device.last_step + 1))
