@@ -1,1 +1,44 @@
-"""placeholder"""
+"""Indicator ``dues.paid_on_time``: share of a branch's bills (its subtree) of the months in
+the period that were paid by the end of their month. Set-based: two queries for any number of
+branches; the bills behind each number are its records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dangjian.core.periods import Period
+from dangjian.core.registries import IndicatorValue, register_indicator
+from dangjian.dues.models import DuesBill, month_index
+from dangjian.orgs.models import PartyOrg
+
+
+@register_indicator("dues.paid_on_time", "党费按月交纳率", "%")
+def paid_on_time(branch_ids: list[int], period: Period) -> dict[int, IndicatorValue]:
+    paths = dict(PartyOrg.objects.filter(pk__in=branch_ids).values_list("path", "pk"))
+    first = month_index(period.start.year, period.start.month)
+    last = month_index(period.end.year, period.end.month)
+    if not paths:
+        return {pk: IndicatorValue(value=0.0) for pk in branch_ids}
+    bills = DuesBill.objects.filter(month_index__gte=first, month_index__lte=last)
+    widths = sorted({len(p) for p in paths})
+    tally: dict[int, list[Any]] = {pk: [0, 0, []] for pk in branch_ids}
+    for pk, path, index, paid_on in bills.values_list(
+        "pk", "party_org__path", "month_index", "paid_on"
+    ).iterator():
+        owner = next((paths[path[:w]] for w in widths if path[:w] in paths), None)
+        if owner is None:
+            continue
+        year, month = divmod(index, 12)
+        on_time = paid_on is not None and paid_on <= Period.month(year, month + 1).end
+        entry = tally[owner]
+        entry[0] += 1
+        entry[1] += int(on_time)
+        entry[2].append(("dues.duesbill", pk))
+    return {
+        pk: IndicatorValue(
+            value=round(on_time * 100 / total, 1) if total else 0.0,
+            records=tuple(records),
+            detail=f"应交 {total} 笔，按月交纳 {on_time} 笔",
+        )
+        for pk, (total, on_time, records) in tally.items()
+    }

@@ -185,6 +185,9 @@ class DuesChange(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.assessment_id} {self.effective_month}月起"
+
 
 class DuesPayment(models.Model):
     """One payment covering whole monthly bills, plus an optional voluntary amount."""
@@ -232,6 +235,9 @@ class DuesPayment(models.Model):
         indexes = [models.Index(fields=["party_org", "paid_on"], name="dues_pay_org_date")]
         permissions = [("export_duespayment", "导出党费交纳记录")]
 
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.paid_on} {self.amount_fen}分"
+
 
 class DuesBill(models.Model):
     """One member's dues for one month (generated idempotently; settled by one payment)."""
@@ -272,6 +278,9 @@ class DuesBill(models.Model):
         ]
         permissions = [("export_duesbill", "导出党费账单")]
 
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.label}"
+
     @property
     def label(self) -> str:
         return f"{self.year}年{self.month}月"
@@ -302,3 +311,6 @@ class DuesExpense(models.Model):
         verbose_name = "党费支出"
         verbose_name_plural = "党费支出"
         ordering = ["-spent_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.party_org_id} {self.spent_on} {self.amount_fen}分"
