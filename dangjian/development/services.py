@@ -38,8 +38,8 @@ from dangjian.orgs.models import PartyOrg, path_ids
 from dangjian.people.models import Person, PoliticalStatus
 from dangjian.people.services import person_update
 
-# statuses a person may apply from (everyone else is already in the pipeline or a member)
-APPLICANT_FROM = (PoliticalStatus.MASSES, PoliticalStatus.LEAGUE_MEMBER)
+# statuses a person may apply from (an applicant without a case: registered on paper before)
+APPLICANT_FROM = (PoliticalStatus.MASSES, PoliticalStatus.LEAGUE_MEMBER, PoliticalStatus.APPLICANT)
 MAX_DOCUMENTS_PER_STEP = 10
 # extension -> (content type, magic-byte prefixes): PDF, images, Word (IN-05 allow-list)
 ALLOWED_DOCUMENTS: dict[str, tuple[str, tuple[bytes, ...]]] = {
@@ -440,6 +440,8 @@ def case_open(
     )
     if person is None:
         raise ValidationError({"person": ["人员不存在或不在您的数据范围内。"]})
+    if DevelopmentCase.objects.filter(person=person, state=DevelopmentCase.State.ACTIVE).exists():
+        raise ValidationError({"person": [f"{person.name}已有进行中的发展档案。"]})
     if person.political_status not in APPLICANT_FROM:
         raise ValidationError(
             {
@@ -448,8 +450,6 @@ def case_open(
                 ]
             }
         )
-    if DevelopmentCase.objects.filter(person=person, state=DevelopmentCase.State.ACTIVE).exists():
-        raise ValidationError({"person": [f"{person.name}已有进行中的发展档案。"]})
     case = DevelopmentCase.objects.create(person=person, branch=_branch_of(person.party_org))
     assert_in_scope(case, actor, "add")
     _record_step(
