@@ -118,6 +118,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
         "branches": branches,
         "values": values,
         "errors": errors,
+        "form_errors": errors.get("__all__", []),
     }
     return render(request, "appraisal/round_form.html", context, status=400 if errors else 200)
 

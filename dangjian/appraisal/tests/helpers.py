@@ -18,16 +18,16 @@ def add_members(mine: MiniMine, count: int, *, start: int = 100, branch: Any = N
     return [
         person_create(
             actor=SYSTEM,
-            data=person_data(
-                None, seq=start + i, unit=unit, party_org=branch, party_group=group
-            ),
+            data=person_data(None, seq=start + i, unit=unit, party_org=branch, party_group=group),
         )
         for i in range(count)
     ]
 
 
 def round_in(mine: MiniMine, state: str = "evaluation", *, year: int = 2025) -> AppraisalRound:
-    rnd = services.round_create(actor=mine.users["secretary_a"], branch_id=mine.branch_a.pk, year=year)
+    rnd = services.round_create(
+        actor=mine.users["secretary_a"], branch_id=mine.branch_a.pk, year=year
+    )
     order = ["draft", "self", "evaluation", "closed"]
     for _ in range(order.index(state)):
         rnd = services.round_advance(actor=mine.users["secretary_a"], round_id=rnd.pk)

@@ -70,8 +70,7 @@ def test_member_cannot_open_a_round(mine):
 def _grades(rnd, excellent: int) -> dict[int, str]:
     entries = list(AppraisalEntry.objects.filter(round=rnd).order_by("pk"))
     return {
-        e.pk: (Grade.EXCELLENT if i < excellent else Grade.QUALIFIED)
-        for i, e in enumerate(entries)
+        e.pk: (Grade.EXCELLENT if i < excellent else Grade.QUALIFIED) for i, e in enumerate(entries)
     }
 
 
@@ -187,14 +186,17 @@ def test_votes_are_stored_per_evaluator_and_the_masses_vote_themselves(mine):
         grades={entries[others[0].pk]: Grade.EXCELLENT},
     )
     assert AppraisalVote.objects.filter(evaluator=masses_ev).count() == 3
-    assert AppraisalVote.objects.get(
-        evaluator=masses_ev, entry_id=entries[others[0].pk]
-    ).grade == Grade.EXCELLENT
+    assert (
+        AppraisalVote.objects.get(evaluator=masses_ev, entry_id=entries[others[0].pk]).grade
+        == Grade.EXCELLENT
+    )
     # a peer cannot grade themselves
     peer_ev = rnd.evaluators.get(kind="peer")
     with pytest.raises(ValidationError, match="不能评价本人"):
         services.votes_cast(
-            actor=secretary, evaluator_id=peer_ev.pk, grades={entries[mine.member_a.pk]: "qualified"}
+            actor=secretary,
+            evaluator_id=peer_ev.pk,
+            grades={entries[mine.member_a.pk]: "qualified"},
         )
     # employee_a cannot cast the peer's ballot (not theirs: out of scope → 404)
     with pytest.raises(Http404):
