@@ -86,6 +86,10 @@ class MeetingDetailOut(MeetingOut):
     speakers: str
     attendances: list[AttendanceOut]
 
+    @staticmethod
+    def resolve_attendances(obj: Meeting) -> list[MeetingAttendance]:
+        return list(getattr(obj, "scoped_attendances", []))
+
 
 class MeetingPage(Schema):
     items: list[MeetingOut]
@@ -162,15 +166,11 @@ def _meeting(user: Any, pk: int, action: str = "view") -> Meeting:
     return meeting
 
 
-def _detail(user: Any, meeting: Meeting) -> dict[str, Any]:
-    data = MeetingOut.from_orm(meeting).dict()
-    data.update(
-        content=meeting.content,
-        resolutions=meeting.resolutions,
-        speakers=meeting.speakers,
-        attendances=list(selectors.meeting_attendances(user=user, meeting=meeting)),
+def _detail(user: Any, meeting: Meeting) -> Meeting:
+    meeting.scoped_attendances = list(  # type: ignore[attr-defined]
+        selectors.meeting_attendances(user=user, meeting=meeting)
     )
-    return data
+    return meeting
 
 
 @router.get("/", response={200: MeetingPage, **error_responses(*READ_ERRORS)}, summary="会议列表")
@@ -272,7 +272,7 @@ def check_in(request: HttpRequest, payload: CheckInIn) -> dict[str, Any]:
 )
 def get_meeting(
     request: HttpRequest, meeting_id: int = Path(..., ge=1, le=MAX_ID)
-) -> dict[str, Any]:
+) -> Meeting:
     user = _user(request)
     _require(user, Meeting, "view")
     return _detail(user, _meeting(user, meeting_id))
