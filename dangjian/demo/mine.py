@@ -651,10 +651,7 @@ def load_demo_mine(*, reset: bool = False, today: dt.date | None = None) -> Demo
         members=sum(1 for p in b.persons if p.is_party_member),
         accounts=[u.username for u in users],
     )
-    # The demo is for trying the system without an authenticator app: MFA (AUTH-07) is off
-    # here, audited as a rule change; `dangjian check --deploy` warns while it stays off.
-    security_rule_update(actor=SYSTEM, key="security.mfa_required", value="0")
-    sys.stdout.write(MFA_OFF_NOTICE + "\n")
+    switch_mfa_off_for_demo()
     summary.seconds = (timezone.now() - started).total_seconds()
     audit_record(
         "demo_load",
@@ -664,6 +661,13 @@ def load_demo_mine(*, reset: bool = False, today: dt.date | None = None) -> Demo
         reason="加载演示数据" + ("（重置）" if reset else ""),
     )
     return summary
+
+
+def switch_mfa_off_for_demo() -> None:
+    """The demo is for trying the system without an authenticator app: MFA (AUTH-07) is off
+    here, audited as a rule change; ``dangjian check --deploy`` warns while it stays off."""
+    security_rule_update(actor=SYSTEM, key="security.mfa_required", value="0")
+    sys.stdout.write(MFA_OFF_NOTICE + "\n")
 
 
 def _create_accounts(

@@ -418,3 +418,23 @@ def test_enrolment_secret_changes_only_when_restarted(accounts):
     assert first.pk == again.pk and mfa.secret_text(first) == mfa.secret_text(again)
     assert len(mfa.secret_text(first).replace(" ", "")) == 32  # 160 bits
     assert timezone.now() >= first.created_at
+
+
+def test_demo_switches_mfa_off_and_says_so(accounts, capsys):
+    import inspect
+
+    from dangjian.demo import mine as demo_mine
+
+    assert "switch_mfa_off_for_demo()" in inspect.getsource(demo_mine.load_demo_mine)
+    assert check_mfa_required() == []
+    demo_mine.switch_mfa_off_for_demo()
+    assert demo_mine.MFA_OFF_NOTICE in capsys.readouterr().out
+    assert Rule.objects.get(key="security.mfa_required").value is False
+    assert [w.id for w in check_mfa_required()] == ["dangjian.W103"]
+    change = AuditEvent.objects.filter(event_type="rule_change").latest("id")
+    assert (
+        change.changes == {"security.mfa_required": [True, False]} and change.actor_name == "system"
+    )
+    client = Client()
+    login(client, "shuji", otp=False)
+    assert client.get(HOME).status_code == 200  # no authenticator needed in the demo
