@@ -160,7 +160,8 @@ def round_grade(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request.user, "change")
     rnd = _round_or_404(request.user, pk, "change")
     grades: dict[int, str] = {}
-    for key, value in request.POST.items():
+    for key in request.POST:
+        value = request.POST.get(key, "")
         if key.startswith("grade-"):
             entry_id = _int(key.removeprefix("grade-"))
             if entry_id is not None:
@@ -222,7 +223,8 @@ def round_evaluators(request: HttpRequest, pk: int) -> HttpResponse:
         .only("pk", "name", "employee_no", "political_status")
         .order_by("employee_no")
     )
-    peers, masses = [], []
+    peers: list[tuple[Person, bool]] = []
+    masses: list[tuple[Person, bool]] = []
     for person in candidates if can_change else []:
         target = peers if person.political_status in PARTY_MEMBER_STATUSES else masses
         target.append((person, person.pk in chosen))
@@ -313,7 +315,8 @@ def ballot(request: HttpRequest, evaluator_pk: int) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         grades: dict[int, str] = {}
-        for key, value in request.POST.items():
+        for key in request.POST:
+            value = request.POST.get(key, "")
             if key.startswith("vote-") and value:
                 entry_id = _int(key.removeprefix("vote-"))
                 if entry_id is not None:

@@ -27,6 +27,7 @@ def test_indicator_counts_rounds_closed_in_the_period(mine):
     services.round_advance(actor=mine.users["secretary_a"], round_id=rnd.pk)
     rnd.refresh_from_db()
     func = indicators()["appraisal.completed"].func
+    assert rnd.closed_at is not None
     today = rnd.closed_at.date()
     with CaptureQueriesContext(connection) as ctx:
         values = func([mine.branch_a.pk, mine.branch_b.pk], Period.year(today.year))

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -64,7 +65,7 @@ def test_pdf_has_chinese_text_and_the_cid_font(mine, django_capture_on_commit_ca
     text = "".join(page.extract_text() for page in reader.pages)
     assert "综采一队党支部" in text
     assert "张支部党员" in text
-    fonts = reader.pages[0]["/Resources"]["/Font"]
+    fonts: Any = reader.pages[0]["/Resources"]["/Font"]  # type: ignore[index]
     names = {str(fonts[key].get_object()["/BaseFont"]) for key in fonts}
     assert any("STSong-Light" in name for name in names)
 
