@@ -41,6 +41,7 @@ SORTABLE = {
     "unit": "unit__path",
     "regularised_on": "regularised_on",
 }
+CHOICE_LIMIT = 300  # more groups/units than this: choose an organisation first
 REVEAL_FIELDS = {"citizen_id": "身份证号", "phone": "手机号码", "address": "家庭住址"}
 
 
@@ -97,26 +98,27 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
         return render(request, "people/person_list.html#person-table", context)
     visible_orgs = org_list(user=request.user)
     chosen = (
-        visible_orgs.filter(pk=filters["party_org"]).only("name").first()
+        visible_orgs.filter(pk=filters["party_org"]).only("name", "path").first()
         if filters.get("party_org")
         else None
     )
+    # Group and unit choices follow the chosen organisation and are capped: at 50,000
+    # organisations a full list would be most of the page (docs/performance.md).
+    group_qs = visible_orgs.filter(kind=PartyOrg.Kind.GROUP, dissolved_on__isnull=True)
+    unit_qs = unit_list(user=request.user).filter(dissolved_on__isnull=True)
+    if chosen is not None:
+        group_qs = group_qs.filter(path__startswith=chosen.path)
+        unit_qs = unit_qs.filter(party_org__path__startswith=chosen.path)
+    groups = list(group_qs.only("pk", "name").order_by("path")[: CHOICE_LIMIT + 1])
+    units = list(unit_qs.only("pk", "name", "depth").order_by("path")[: CHOICE_LIMIT + 1])
     context.update(
         {
             # the organisation filter uses the orgs app's tree picker (scales to 50k orgs)
             "may_pick_org": has_permission(request.user, PartyOrg, "view"),
             "org_label": chosen.name if chosen else "",
-            "groups": list(
-                visible_orgs.filter(kind=PartyOrg.Kind.GROUP, dissolved_on__isnull=True)
-                .only("pk", "name")
-                .order_by("path")
-            ),
-            "units": list(
-                unit_list(user=request.user)
-                .filter(dissolved_on__isnull=True)
-                .only("pk", "name", "depth")
-                .order_by("path")
-            ),
+            "groups": groups if len(groups) <= CHOICE_LIMIT else [],
+            "units": units if len(units) <= CHOICE_LIMIT else [],
+            "choices_capped": len(groups) > CHOICE_LIMIT or len(units) > CHOICE_LIMIT,
             "political_choices": [("party_member", "党员（含预备）"), *PoliticalStatus.choices],
             "gender_choices": Gender.choices,
             "education_choices": Education.choices,
