@@ -33,7 +33,11 @@ def todo(request: HttpRequest) -> HttpResponse:
         filters["state"] = "open"
     qs = selectors.reminder_list(user=request.user, **filters)
     listing = paginate_sorted(request, qs, sortable=SORT, default_sort="level")
-    notifications = list(selectors.notification_list(user=request.user, unread_only=True)[:20])
+    notifications = list(
+        selectors.notification_list(user=request.user, unread_only=True).filter(
+            reminder__resolved_at__isnull=True
+        )[:20]
+    )
     context = {
         "listing": listing,
         "rows": list(listing.object_list),
