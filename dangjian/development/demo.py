@@ -69,9 +69,10 @@ def load(*, today: dt.date, rng: random.Random) -> None:
             choices = [target]
             if target not in (PoliticalStatus.PROBATIONARY, PoliticalStatus.FULL):
                 choices += [PoliticalStatus.MASSES, PoliticalStatus.LEAGUE_MEMBER]
-            person = next((pool[c].pop() for c in choices if pool.get(c)), None)
-            if person is None:
+            chosen = next((pool[c].pop() for c in choices if pool.get(c)), None)
+            if chosen is None:
                 continue
+            person = chosen
             case = DevelopmentCase(person=person, branch=branch)
             # work backwards: probe the total span, then start early enough to end near today
             probe = _dates(case, steps, today, reached, random.Random(0))

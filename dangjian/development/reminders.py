@@ -40,7 +40,7 @@ def steps_due(today: dt.date) -> Iterable[DueItem]:
         )
     )
     for pk, person_id, name, branch_id, step, earliest, latest in rows:
-        label = f"步骤{step}「{names.get(step, '')}」"
+        label = f"步骤{step}「{names.get(step or 0, '')}」"
         if latest is not None:
             overdue = latest < today
             title = (
@@ -49,9 +49,11 @@ def steps_due(today: dt.date) -> Iterable[DueItem]:
                 else f"{name}的发展{label}须于 {latest:%Y-%m-%d} 前办理"
             )
             level, due_on = ("red" if overdue else "yellow"), latest
-        else:
+        elif earliest is not None:
             title = f"{name}自 {earliest:%Y-%m-%d} 起可办理发展{label}"
             level, due_on = "info", earliest
+        else:
+            continue
         yield DueItem(
             key=f"development.step_due:{pk}:{step}",
             category="development",

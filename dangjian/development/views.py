@@ -7,6 +7,7 @@ Views only parse input, call a selector or service, and render. The permission a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -265,7 +266,7 @@ def step_complete(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "development/step_form.html", context)
 
 
-ACTIONS = {
+ACTIONS: dict[str, tuple[str, Callable[..., Any]]] = {
     "extend": ("延长预备期", services.probation_extend),
     "revoke": ("取消预备党员资格", services.probation_revoke),
     "withdraw": ("终止发展", services.case_withdraw),
