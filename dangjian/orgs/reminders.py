@@ -19,11 +19,13 @@ TERM_CODES = ("term_expired", "term_expiring")
 
 @register_reminder_rule("orgs.term")
 def term_due(today: dt.date) -> Iterable[DueItem]:
-    active = dict(
-        PartyOrg.objects.filter(dissolved_on__isnull=True, term_ends_on__isnull=False).values_list(
-            "pk", "term_ends_on"
-        )
-    )
+    active: dict[int, dt.date] = {
+        pk: ends
+        for pk, ends in PartyOrg.objects.filter(
+            dissolved_on__isnull=True, term_ends_on__isnull=False
+        ).values_list("pk", "term_ends_on")
+        if ends is not None
+    }
     names = dict(PartyOrg.objects.filter(pk__in=list(active)).values_list("pk", "name"))
     for org_id, warnings in org_warnings(list(active)).items():
         for warning in warnings:

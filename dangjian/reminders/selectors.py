@@ -54,7 +54,7 @@ def reminder_categories(*, user: Any) -> list[str]:
 def notification_list(*, user: Any, unread_only: bool = False) -> QuerySet[Notification]:
     qs = (
         restrict(Notification.objects.all(), user, "view")
-        .filter(user_id=getattr(user, "pk", None))
+        .filter(user_id=getattr(user, "pk", None) or 0)
         .select_related("reminder", "reminder__org")
     )
     if unread_only:

@@ -149,7 +149,7 @@ def reminders_refresh(today: dt.date | None = None) -> RefreshResult:
         if created:
             Reminder.objects.bulk_create(created)
             if any(r.pk is None for r in created):  # backends without RETURNING
-                ids = {}
+                ids: dict[str, int] = {}
                 for chunk in _chunks([r.key for r in created]):
                     ids.update(Reminder.objects.filter(key__in=chunk).values_list("key", "pk"))
                 for reminder in created:

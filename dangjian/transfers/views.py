@@ -45,7 +45,9 @@ def _crumbs(*extra: tuple[str, str]) -> list[tuple[str, str]]:
 def transfer_list(request: HttpRequest) -> HttpResponse:
     _require(request.user)
     filters = {key: request.GET.get(key, "").strip()[:100] for key in ("q", "kind", "status")}
-    qs = selectors.transfer_list(user=request.user, **filters)
+    qs = selectors.transfer_list(
+        user=request.user, q=filters["q"], kind=filters["kind"], status=filters["status"]
+    )
     listing = paginate_sorted(request, qs, sortable=SORT, default_sort="-requested")
     context = {
         "listing": listing,

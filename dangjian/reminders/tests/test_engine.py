@@ -190,5 +190,5 @@ def test_command_and_task(mine, rules, django_capture_on_commit_callbacks):
     assert Reminder.objects.count() == 1
     produce(rules)
     result = refresh_task.enqueue("2026-06-15")
-    assert "解除 1" in result.return_value
+    assert "解除 1" in str(result.return_value)
     assert Reminder.objects.get().resolved_at is not None

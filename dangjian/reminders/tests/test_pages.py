@@ -93,6 +93,7 @@ def test_mark_read_only_own(mine, items, role):
     client = mine.client(role)
     mine_ = Notification.objects.filter(user=mine.users[role]).first()
     other = Notification.objects.exclude(user=mine.users[role]).first()
+    assert other is not None
     assert client.post(reverse("reminders:mark_read", args=[other.pk])).status_code in (403, 404)
     assert Notification.objects.get(pk=other.pk).read_at is None
     if mine_ is not None:

@@ -237,6 +237,7 @@ def test_query_counts_flat(mine, monkeypatch):
 
     add(3)
     first = Transfer.objects.first()
+    assert first is not None
     small = (
         _count(client, reverse("transfers:list")),
         _count(client, reverse("transfers:detail", args=[first.pk])),

@@ -53,6 +53,7 @@ def test_internal_transfer_both_sides_and_history(mine, no_dues):
     person = Person.objects.get(pk=mine.member_a.pk)
     assert (person.party_org_id, person.party_group_id) == (mine.branch_b.pk, mine.group_b1.pk)
     last = PersonChange.objects.filter(person=person).order_by("-id").first()
+    assert last is not None
     assert last.source == "transfer" and last.party_org_id == mine.branch_b.pk
     assert "party_org" in last.changes
     # the person's history still shows the earlier organisation
