@@ -185,7 +185,7 @@ def export_rollup(user: Any, params: dict[str, Any]) -> Rows:
     if org is None:
         return headers, []
     result = selectors.rollup(user=user, parent=org, year=filters["year"], month=filters["month"])
-    lines = [*result.rows, result.total] if result.total else result.rows
+    lines = [*result.rows, result.total]
     return headers, [
         [
             r.label,
@@ -197,7 +197,6 @@ def export_rollup(user: Any, params: dict[str, Any]) -> Rows:
             r.rate,
         ]
         for r in lines
-        if r is not None
     ]
 
 

@@ -277,7 +277,7 @@ class RollupRow:
 class Rollup:
     parent: PartyOrg
     rows: list[RollupRow] = field(default_factory=list)
-    total: RollupRow | None = None
+    total: RollupRow = field(default_factory=lambda: RollupRow(org=None, label="合计"))
 
 
 def rollup_root(user: Any) -> PartyOrg | None:

@@ -330,7 +330,7 @@ def bill_generate(request: HttpRequest) -> HttpResponse:
     if request.POST.get("org"):
         org = (
             restrict(PartyOrg.objects.all(), request.user, "view")
-            .filter(pk=request.POST.get("org"))
+            .filter(pk=str(request.POST.get("org")))
             .first()
         )
         if org is None:

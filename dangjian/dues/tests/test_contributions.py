@@ -85,11 +85,6 @@ def test_export_contents(mine, django_capture_on_commit_callbacks, settings, tmp
         job = export_start(user=user, key="dues.bills", params={"year": "2026"})
     job = Job.objects.get(pk=job.pk)
     assert job.status == "succeeded", job.message
-    path = (
-        settings.PRIVATE_DIR / job.output_file
-        if hasattr(settings.PRIVATE_DIR, "joinpath")
-        else None
-    )
     from pathlib import Path
 
     sheet = load_workbook(Path(settings.PRIVATE_DIR) / job.output_file).active
