@@ -59,7 +59,7 @@ DENIED = AuditEvent.Outcome.DENIED
 
 def one_time_password(length: int = 16) -> str:
     """A random password that satisfies the composition rule (all four classes)."""
-    alphabet = string.ascii_letters + string.digits + "!@#%^&*-_=+"
+    alphabet = string.ascii_letters + string.digits + "!@#%^*-_=+"  # no "&": HTML-safe
     while True:
         candidate = "".join(secrets.choice(alphabet) for _ in range(length))
         if (

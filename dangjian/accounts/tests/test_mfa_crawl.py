@@ -22,7 +22,10 @@ def _unverified(mine, role: str, *, enrolled: bool) -> Client:
         device = mfa.mfa_enrol_begin(user=user)
         assert mfa.mfa_enrol_confirm(user=user, code=mfa.device_code(device)).ok
     client = Client()
-    client.force_login(user)  # password step done, second factor not
+    client.force_login(user)
+    session = client.session
+    del session[mfa.SESSION_FLAG]  # password step done, second factor not
+    session.save()
     client.raise_request_exception = True
     return client
 
