@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from dangjian.core.testing import MiniMine, build_mini_mine
@@ -23,7 +25,7 @@ def _force_login_includes_the_second_factor(monkeypatch: pytest.MonkeyPatch) -> 
 
     original = Client.force_login
 
-    def force_login(self: Client, user: object, backend: str | None = None) -> None:
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
         original(self, user, backend)
         session = self.session
         session[SESSION_FLAG] = True
