@@ -32,7 +32,6 @@ from dangjian.development.api import router as development_router
 from dangjian.dues.api import router as dues_router
 from dangjian.ledgers.api import router as ledgers_router
 from dangjian.orglife.api import router as orglife_router
-from dangjian.orglife.api import router as orglife_router
 from dangjian.orgs.api import orgs_router, units_router
 from dangjian.people.api import router as people_router
 from dangjian.reminders.api import router as reminders_router
@@ -184,7 +183,6 @@ api.add_router("/", accounts_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/units", units_router)
 api.add_router("/persons", people_router)
-api.add_router("/meetings", orglife_router)
 api.add_router("/meetings", orglife_router)
 api.add_router("/reminders", reminders_router)
 api.add_router("/transfers", transfers_router)

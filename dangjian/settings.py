@@ -79,7 +79,6 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.people",
     "dangjian.orglife",
-    "dangjian.orglife",
     "dangjian.dues",
     "dangjian.development",
     "dangjian.reminders",

@@ -13,7 +13,6 @@ urlpatterns = [
     path("orgs/", include("dangjian.orgs.urls")),
     path("people/", include("dangjian.people.urls")),
     path("orglife/", include("dangjian.orglife.urls")),
-    path("orglife/", include("dangjian.orglife.urls")),
     path("dues/", include("dangjian.dues.urls")),
     path("development/", include("dangjian.development.urls")),
     path("todo/", include("dangjian.reminders.urls")),
