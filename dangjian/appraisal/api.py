@@ -166,8 +166,19 @@ def create_round(request: HttpRequest, payload: RoundIn) -> Status[AppraisalRoun
     return Status(201, _round(user, rnd.pk))
 
 
+@router.get(
+    "/rounds/{int:round_id}/state",
+    response={200: RoundOut, **error_responses(*DETAIL_ERRORS)},
+    summary="评议阶段",
+)
+def get_state(request: HttpRequest, round_id: int = Path(..., ge=1, le=MAX_ID)) -> AppraisalRound:
+    user = request.auth  # type: ignore[attr-defined]
+    _require(user, "view")
+    return _round(user, round_id)
+
+
 @router.post(
-    "/rounds/{int:round_id}/advance",
+    "/rounds/{int:round_id}/state",
     response={200: RoundOut, **error_responses(401, 403, 404, 422, 429)},
     summary="进入下一阶段",
 )
@@ -179,6 +190,17 @@ def advance_round(
     rnd = _round(user, round_id, "change")
     services.round_advance(actor=user, round_id=rnd.pk)
     return _round(user, rnd.pk)
+
+
+@router.get(
+    "/rounds/{int:round_id}/grades",
+    response={200: SheetOut, **error_responses(*DETAIL_ERRORS)},
+    summary="评定等次（同评定表）",
+)
+def get_grades(request: HttpRequest, round_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+    user = request.auth  # type: ignore[attr-defined]
+    _require(user, "view")
+    return _sheet(user, _round(user, round_id))
 
 
 @router.put(

@@ -195,3 +195,17 @@ def test_query_counts_flat(mine):
     )
     assert rnd.entries.count() > 15
     assert small == large
+
+
+def test_api_state_advance(mine):
+    rnd = round_in(mine, "draft")
+    client = mine.client("secretary_a")
+    assert client.get(f"/api/v1/appraisal/rounds/{rnd.pk}/state").json()["state"] == "draft"
+    moved = client.post(f"/api/v1/appraisal/rounds/{rnd.pk}/state")
+    assert moved.status_code == 200 and moved.json()["state"] == "self"
+    assert (
+        mine.client("worker_a").get(f"/api/v1/appraisal/rounds/{rnd.pk}/grades").status_code == 200
+    )
+    assert (
+        mine.client("member_b").post(f"/api/v1/appraisal/rounds/{rnd.pk}/state").status_code == 403
+    )

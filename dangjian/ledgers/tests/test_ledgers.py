@@ -224,3 +224,16 @@ def test_permission_matrix(mine, role, django_capture_on_commit_callbacks):
     )
     assert nav_visible == (PERSONAS[role][0] == 200)
     assert settings.PRIVATE_DIR
+
+
+def test_api_generates_and_lists_files(mine, django_capture_on_commit_callbacks):
+    client = mine.client("secretary_a")
+    url = f"/api/v1/ledgers/{mine.branch_a.pk}/{YEAR}/files"
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(url, {"fmt": "pdf"}, content_type="application/json")
+    assert started.status_code == 202
+    listed = client.get(url).json()
+    assert [f["fmt"] for f in listed] == ["pdf"] and listed[0]["percent"] == 100
+    other = f"/api/v1/ledgers/{mine.branch_b.pk}/{YEAR}/files"
+    assert client.get(other).status_code == 404
+    assert client.post(other, {"fmt": "pdf"}, content_type="application/json").status_code == 404
