@@ -128,6 +128,13 @@ DEFAULT_RULES: dict[str, tuple[str, str, Any, str, str]] = {
     "lapse.warn_months": ("lapse", "连续未参加组织生活/未交党费黄色预警月数", 3, "月", "RULES.md"),
     "lapse.escalate_months": ("lapse", "升级为红色预警(报党委)月数", 5, "月", "RULES.md"),
     "lapse.review_months": ("lapse", "视为自行脱党须支部大会讨论月数", 6, "月", "党章第九条"),
+    "people.analytics_cache_minutes": (
+        "people",
+        "结构分析缓存最长分钟数（0 为不缓存）",
+        10,
+        "分钟",
+        "性能设计（docs/decisions.md）：人员或组织变更后立即重算，此为其他变更的最长滞后",
+    ),
 }
 
 

@@ -256,3 +256,151 @@ def structure(*, user: Any, today: dt.date | None = None) -> Structure:
         gender=dist["gender"],
         members_total=dist["total"],
     )
+
+
+# ---- cached page figures (docs/decisions.md: "Structure analytics at scale") ---------------
+DISPLAY_LIMIT = 100  # rows per figure on the page; the Excel export has them all
+LISTS = ("front_line", "blank_teams", "groups", "ages", "party_ages", "education", "gender")
+
+
+@dataclass
+class PageStructure:
+    """What the page shows: figures capped at ``DISPLAY_LIMIT`` rows each, the full counts in
+    ``totals``, and when the figures were computed (``computed_at``)."""
+
+    data: Structure
+    totals: dict[str, int]
+    below_target: list[Figure]
+    below_target_total: int
+    computed_at: dt.datetime
+    cached: bool = False
+
+
+def data_version(today: dt.date) -> str:
+    """Names the data the figures depend on, in a few primary-key lookups (O(1) at any size).
+
+    Every person write goes through a service that adds a ``PersonChange`` (create, update,
+    import), every organisation change adds an ``OrgEvent``, and new persons, organisations and
+    units raise their tables' highest id; the date moves ages and 党龄; the target is a rule.
+    Writes that leave none of these traces (e.g. a unit renamed without history, SQL by hand)
+    show after at most ``people.analytics_cache_minutes``.
+    """
+    from django.db.models import Max
+
+    from dangjian.orgs.models import OrgEvent
+    from dangjian.people.models import PersonChange
+
+    maxes = [
+        model.objects.order_by().aggregate(m=Max("pk"))["m"] or 0
+        for model in (Person, PersonChange, PartyOrg, Unit, OrgEvent)
+    ]
+    target = rule("org.front_line_member_target")
+    return f"{today.isoformat()}|{target}|" + ".".join(str(m) for m in maxes)
+
+
+def scope_key(user: Any) -> str:
+    """Digest of the user's view predicates on the tables the figures read: equal digests
+    see exactly the same rows, so they may share figures."""
+    import hashlib
+
+    from dangjian.core.scope import scope_q
+
+    parts = [str(scope_q(model, user, "view")) for model in (Person, Unit, PartyOrg)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _figure_dict(figure: Figure) -> dict[str, Any]:
+    return {
+        "label": figure.label,
+        "value": figure.value,
+        "drill": figure.drill,
+        "count": figure.count,
+        "flag": figure.flag,
+    }
+
+
+def _to_json(page: PageStructure) -> dict[str, Any]:
+    data = page.data
+    return {
+        "target": data.target,
+        "teams_total": data.teams_total,
+        "members_total": data.members_total,
+        "lists": {name: [_figure_dict(f) for f in getattr(data, name)] for name in LISTS},
+        "totals": page.totals,
+        "below_target": [_figure_dict(f) for f in page.below_target],
+        "below_target_total": page.below_target_total,
+    }
+
+
+def _from_json(raw: dict[str, Any], computed_at: dt.datetime) -> PageStructure:
+    lists = {name: [Figure(**f) for f in raw["lists"][name]] for name in LISTS}
+    data = Structure(
+        target=raw["target"],
+        teams_total=raw["teams_total"],
+        members_total=raw["members_total"],
+        **lists,
+    )
+    return PageStructure(
+        data=data,
+        totals=raw["totals"],
+        below_target=[Figure(**f) for f in raw["below_target"]],
+        below_target_total=raw["below_target_total"],
+        computed_at=computed_at,
+        cached=True,
+    )
+
+
+def _capped(full: Structure, limit: int, computed_at: dt.datetime) -> PageStructure:
+    below = [f for f in full.front_line if f.flag]
+    front_line = full.front_line
+    if len(front_line) > limit:  # the units below target first: they are what needs action
+        front_line = below[:limit] + [f for f in front_line if not f.flag][: limit - len(below)]
+        front_line = front_line[:limit]
+    data = Structure(
+        target=full.target,
+        teams_total=full.teams_total,
+        members_total=full.members_total,
+        front_line=front_line,
+        **{name: getattr(full, name)[:limit] for name in LISTS if name != "front_line"},
+    )
+    return PageStructure(
+        data=data,
+        totals={name: len(getattr(full, name)) for name in LISTS},
+        below_target=below[:limit],
+        below_target_total=len(below),
+        computed_at=computed_at,
+    )
+
+
+def page_structure(*, user: Any, today: dt.date | None = None) -> PageStructure:
+    """The page's figures for ``user``: from the snapshot of the same scope and data version
+    when it is younger than ``people.analytics_cache_minutes``, else computed and stored."""
+    from django.db import IntegrityError, transaction
+
+    from dangjian.people.models import AnalyticsSnapshot
+
+    today = today or timezone.localdate()
+    now = timezone.now()
+    max_age = int(rule("people.analytics_cache_minutes"))
+    if max_age <= 0:
+        return _capped(structure(user=user, today=today), DISPLAY_LIMIT, now)
+    key = scope_key(user)
+    version = data_version(today)
+    snapshot = AnalyticsSnapshot.objects.filter(scope_key=key).first()
+    if (
+        snapshot is not None
+        and snapshot.version == version
+        and now - snapshot.computed_at < dt.timedelta(minutes=max_age)
+        and snapshot.computed_at <= now
+    ):
+        return _from_json(snapshot.data, snapshot.computed_at)
+    page = _capped(structure(user=user, today=today), DISPLAY_LIMIT, now)
+    try:  # replace, in the same two statements whether or not a snapshot existed
+        with transaction.atomic():
+            AnalyticsSnapshot.objects.filter(scope_key=key).delete()
+            AnalyticsSnapshot.objects.create(
+                scope_key=key, version=version, computed_at=now, data=_to_json(page)
+            )
+    except IntegrityError:  # another process stored the same scope first: theirs is as good
+        pass
+    return page

@@ -187,3 +187,28 @@ class PersonChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} @ {self.changed_at}"
+
+
+class AnalyticsSnapshot(models.Model):
+    """The structure-analytics page's figures, cached per data scope (docs/decisions.md).
+
+    ``scope_key`` is a digest of the viewer's scope predicates, so users who see the same rows
+    share one row; ``version`` names the data it was computed from (see
+    ``dangjian.people.analytics.data_version``). Kept in the database, not a per-process cache,
+    so every server process sees the same snapshot and a rolled-back write rolls it back too.
+    Never shown directly: it is read only for a user whose scope digest it carries.
+    """
+
+    scope_key = models.CharField(max_length=64, unique=True)
+    version = models.CharField(max_length=200)
+    computed_at = models.DateTimeField()
+    data = models.JSONField(default=dict)
+
+    scope = ScopeSpec()  # no organisation of its own: keyed by the reader's scope digest
+
+    class Meta:
+        verbose_name = "结构分析缓存"
+        verbose_name_plural = "结构分析缓存"
+
+    def __str__(self) -> str:
+        return f"{self.scope_key[:8]} @ {self.computed_at}"

@@ -22,7 +22,13 @@ from django.views.decorators.http import require_GET
 from dangjian.audit.services import audit_record
 from dangjian.core.excel import safe_cell
 from dangjian.core.scope import has_permission, org_paths_for, scope_q
-from dangjian.people.analytics import Figure, Structure, structure
+from dangjian.people.analytics import (
+    DISPLAY_LIMIT,
+    Figure,
+    Structure,
+    page_structure,
+    structure,
+)
 from dangjian.people.models import Person
 
 PALETTE = {"ok": "#c00000", "low": "#f0a020", "bar": "#c00000"}
@@ -118,7 +124,8 @@ def _charts(data: Structure, base: str) -> dict[str, Any]:
 @require_GET
 def analytics_page(request: HttpRequest) -> HttpResponse:
     _require(request.user)
-    data = structure(user=request.user)
+    page = page_structure(user=request.user)
+    data = page.data
     base = reverse("people:list")
     links = {
         name: [(f, _url(base, f)) for f in getattr(data, name)]
@@ -137,7 +144,11 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
         "breadcrumbs": [("人员管理", None), ("结构分析", None)],
         "data": data,
         "target_percent": round(data.target * 100, 1),
-        "below_target": [f for f in data.front_line if f.flag],
+        "below_target": page.below_target,
+        "below_target_total": page.below_target_total,
+        "totals": page.totals,
+        "limit": DISPLAY_LIMIT,
+        "computed_at": page.computed_at,
         "options": _charts(data, base),
         "links": links,
     }
