@@ -270,9 +270,7 @@ def check_in(request: HttpRequest, payload: CheckInIn) -> dict[str, Any]:
     response={200: MeetingDetailOut, **error_responses(*DETAIL_ERRORS)},
     summary="会议详情（含参会情况）",
 )
-def get_meeting(
-    request: HttpRequest, meeting_id: int = Path(..., ge=1, le=MAX_ID)
-) -> Meeting:
+def get_meeting(request: HttpRequest, meeting_id: int = Path(..., ge=1, le=MAX_ID)) -> Meeting:
     user = _user(request)
     _require(user, Meeting, "view")
     return _detail(user, _meeting(user, meeting_id))

@@ -63,7 +63,7 @@ def _transition(meeting: Meeting, target: str) -> None:
 
 def _locked(meeting: Meeting, actor: Any) -> Meeting:
     """Re-read the meeting for update inside the transaction, within the actor's scope."""
-    qs = restrict(Meeting.objects.select_for_update(), actor, "change").filter(pk=meeting.pk)
+    qs = restrict(Meeting.objects.all(), actor, "change").filter(pk=meeting.pk)
     current = Meeting.objects.select_for_update().filter(pk__in=qs.values("pk")).first()
     if current is None:
         raise PermissionDenied("该操作超出您的数据权限范围。")

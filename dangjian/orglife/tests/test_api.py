@@ -33,7 +33,10 @@ def test_list_and_detail_are_scoped(mine, meetings):
     assert mine.client("employee_a").get(BASE).status_code == 403
     assert mine.client("member_b").get(BASE).json()["count"] == 1
     assert mine.client("shuji").get(BASE, {"period": "2026-13"}).status_code == 422
-    assert mine.client("shuji").get(BASE, {"period": "2026-Q2", "type": "theme_day"}).json()["count"] == 2
+    assert (
+        mine.client("shuji").get(BASE, {"period": "2026-Q2", "type": "theme_day"}).json()["count"]
+        == 2
+    )
 
 
 def test_create_validates_and_scopes(mine):
@@ -68,7 +71,10 @@ def test_check_in_and_attendance(mine):
     assert first.status_code == 200 and first.json()["created"] is True
     again = member.post(f"{BASE}checkin", {"token": token}, content_type="application/json")
     assert again.json()["created"] is False
-    assert member.post(f"{BASE}checkin", {"token": "x"}, content_type="application/json").status_code == 404
+    assert (
+        member.post(f"{BASE}checkin", {"token": "x"}, content_type="application/json").status_code
+        == 404
+    )
     assert (
         mine.client("secretary_a")
         .post(f"{BASE}checkin", {"token": token}, content_type="application/json")
@@ -77,10 +83,15 @@ def test_check_in_and_attendance(mine):
     )
     url = f"{BASE}{meeting.pk}/attendance"
     body = {"person": mine.member_b.pk, "status": "leave", "reason": "探亲"}
-    assert mine.client("secretary_a").post(url, body, content_type="application/json").status_code == 404
+    assert (
+        mine.client("secretary_a").post(url, body, content_type="application/json").status_code
+        == 404
+    )
     ok = mine.client("shuji").post(url, body, content_type="application/json")
     assert ok.status_code == 200 and ok.json()["status"] == "leave"
-    missing = mine.client("shuji").post(url, {**body, "reason": ""}, content_type="application/json")
+    missing = mine.client("shuji").post(
+        url, {**body, "reason": ""}, content_type="application/json"
+    )
     assert missing.status_code == 422
 
 
@@ -92,4 +103,6 @@ def test_compliance_endpoint(mine, meetings):
     theme = next(s for s in branch["slots"] if s["meeting_type"] == "theme_day")
     assert theme["status"] == "held" and theme["meetings"] == [meetings[0].pk]
     assert client.get(f"{BASE}compliance", {"org": mine.branch_b.pk}).status_code == 404
-    assert client.get(f"{BASE}compliance", {"org": mine.branch_a.pk, "month": "x"}).status_code == 422
+    assert (
+        client.get(f"{BASE}compliance", {"org": mine.branch_a.pk, "month": "x"}).status_code == 422
+    )
