@@ -93,18 +93,6 @@ class LetterIn(Schema):
     issued_on: dt.date | None = None
 
 
-class RejectIn(Schema):
-    reason: Text = Field(..., min_length=1, max_length=200)
-
-
-class ReceiptIn(Schema):
-    receipt_on: dt.date | None = None
-
-
-class AcceptIn(Schema):
-    to_group_id: int | None = Field(None, ge=1, le=MAX_ID)
-
-
 def _require(user: Any, action: str = "view") -> None:
     if not has_permission(user, Transfer, action):
         raise PermissionDenied("您没有办理组织关系转接的权限。")
@@ -166,6 +154,20 @@ def start_transfer(request: HttpRequest, payload: StartIn) -> Status[Transfer]:
     return Status(201, _get(user, transfer.pk))
 
 
+@router.get(
+    "/letters",
+    response={200: TransferPage, **error_responses(*READ_ERRORS)},
+    summary="介绍信列表（转出系统外）",
+)
+def list_letters(request: HttpRequest, filters: Query[TransferFilters]) -> dict[str, Any]:
+    user = request.auth  # type: ignore[attr-defined]
+    _require(user)
+    qs = selectors.transfer_list(
+        user=user, q=filters.q.strip(), kind="outgoing", status=filters.status or ""
+    )
+    return paginate(qs.order_by("-letter_year", "-letter_seq", "-pk"), filters)
+
+
 @router.post(
     "/letters",
     response={201: TransferOut, **error_responses(*WRITE_ERRORS)},
@@ -186,59 +188,33 @@ def issue_letter(request: HttpRequest, payload: LetterIn) -> Status[Transfer]:
     return Status(201, _get(user, transfer.pk))
 
 
-def _step(request: HttpRequest, transfer_id: int) -> Any:
+class ActionIn(Schema):
+    action: Literal["approve", "accept", "reject", "receipt"] = Field(
+        ..., description="approve 转出审批 · accept 接收 · reject 退回 · receipt 登记回执"
+    )
+    reason: Text = Field("", max_length=200, description="退回原因（reject 必填）")
+    to_group_id: int | None = Field(None, ge=1, le=MAX_ID, description="编入党小组（accept）")
+    receipt_on: dt.date | None = Field(None, description="回执日期（receipt，默认今天）")
+
+
+@router.post(
+    "/{int:transfer_id}",
+    response={200: TransferOut, **error_responses(*WRITE_ERRORS)},
+    summary="办理下一步：转出审批、接收、退回或登记回执",
+)
+def act(
+    request: HttpRequest, payload: ActionIn, transfer_id: int = Path(..., ge=1, le=MAX_ID)
+) -> Transfer:
     user = request.auth  # type: ignore[attr-defined]
     _require(user)
-    _get(user, transfer_id)
+    _get(user, transfer_id)  # 404 outside scope
     _require(user, "change")
-    return user
-
-
-@router.post(
-    "/{int:transfer_id}/approve",
-    response={200: TransferOut, **error_responses(*WRITE_ERRORS)},
-    summary="转出审批",
-)
-def approve(request: HttpRequest, transfer_id: int = Path(..., ge=1, le=MAX_ID)) -> Transfer:
-    user = _step(request, transfer_id)
-    services.transfer_approve(actor=user, pk=transfer_id)
-    return _get(user, transfer_id)
-
-
-@router.post(
-    "/{int:transfer_id}/accept",
-    response={200: TransferOut, **error_responses(*WRITE_ERRORS)},
-    summary="接收",
-)
-def accept(
-    request: HttpRequest, payload: AcceptIn, transfer_id: int = Path(..., ge=1, le=MAX_ID)
-) -> Transfer:
-    user = _step(request, transfer_id)
-    services.transfer_accept(actor=user, pk=transfer_id, to_group=_org(payload.to_group_id))
-    return _get(user, transfer_id)
-
-
-@router.post(
-    "/{int:transfer_id}/reject",
-    response={200: TransferOut, **error_responses(*WRITE_ERRORS)},
-    summary="退回",
-)
-def reject(
-    request: HttpRequest, payload: RejectIn, transfer_id: int = Path(..., ge=1, le=MAX_ID)
-) -> Transfer:
-    user = _step(request, transfer_id)
-    services.transfer_reject(actor=user, pk=transfer_id, reason=payload.reason)
-    return _get(user, transfer_id)
-
-
-@router.post(
-    "/{int:transfer_id}/receipt",
-    response={200: TransferOut, **error_responses(*WRITE_ERRORS)},
-    summary="登记回执",
-)
-def receipt(
-    request: HttpRequest, payload: ReceiptIn, transfer_id: int = Path(..., ge=1, le=MAX_ID)
-) -> Transfer:
-    user = _step(request, transfer_id)
-    services.letter_receipt(actor=user, pk=transfer_id, receipt_on=payload.receipt_on)
+    if payload.action == "approve":
+        services.transfer_approve(actor=user, pk=transfer_id)
+    elif payload.action == "accept":
+        services.transfer_accept(actor=user, pk=transfer_id, to_group=_org(payload.to_group_id))
+    elif payload.action == "reject":
+        services.transfer_reject(actor=user, pk=transfer_id, reason=payload.reason)
+    else:
+        services.letter_receipt(actor=user, pk=transfer_id, receipt_on=payload.receipt_on)
     return _get(user, transfer_id)

@@ -201,15 +201,26 @@ def test_api_list_scope_and_flow(mine, transfers):
     data = client.get("/api/v1/transfers/").json()
     assert data["count"] == 1 and data["items"][0]["person_id"] == mine.member_a.pk
     response = client.post(
-        f"/api/v1/transfers/{transfers['a'].pk}/receipt",
-        {"receipt_on": "2026-05-02"},
+        f"/api/v1/transfers/{transfers['a'].pk}",
+        {"action": "receipt", "receipt_on": "2026-05-02"},
         content_type="application/json",
     )
     assert response.status_code == 200 and response.json()["status"] == "completed"
     again = client.post(
-        f"/api/v1/transfers/{transfers['a'].pk}/receipt", {}, content_type="application/json"
+        f"/api/v1/transfers/{transfers['a'].pk}",
+        {"action": "receipt"},
+        content_type="application/json",
     )
     assert again.status_code == 422
+    # branch A cannot act on branch B's letter, nor learn that it exists
+    other = client.post(
+        f"/api/v1/transfers/{transfers['b'].pk}",
+        {"action": "receipt"},
+        content_type="application/json",
+    )
+    assert other.status_code == 404
+    letters = client.get("/api/v1/transfers/letters").json()
+    assert [i["letter_no"] for i in letters["items"]] == [transfers["a"].letter_no]
 
 
 def _count(client, url):
@@ -248,3 +259,39 @@ def test_query_counts_flat(mine, monkeypatch):
         _count(client, reverse("transfers:detail", args=[first.pk])),
     )
     assert small == large
+
+
+def test_api_internal_flow(mine, monkeypatch):
+    monkeypatch.setattr(registries, "_activity", {})
+    sec_a = mine.client("secretary_a")
+    created = sec_a.post(
+        "/api/v1/transfers/",
+        {"person_id": mine.member_a.pk, "to_org_id": mine.branch_b.pk, "paid_up_to": "2026-03-01"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    assert created.json()["paid_up_to"] == "2026-03-31"
+    url = f"/api/v1/transfers/{pk}"
+    assert (
+        mine.client("member_b")
+        .post(url, {"action": "approve"}, content_type="application/json")
+        .status_code
+        == 404
+    )
+    assert sec_a.post(url, {"action": "accept"}, content_type="application/json").status_code == 422
+    assert (
+        sec_a.post(url, {"action": "approve"}, content_type="application/json").json()["status"]
+        == "pending_in"
+    )
+    # branch A is not the receiving side
+    assert sec_a.post(url, {"action": "accept"}, content_type="application/json").status_code == 403
+    done = mine.client("shuji").post(
+        url,
+        {"action": "accept", "to_group_id": mine.group_b1.pk},
+        content_type="application/json",
+    )
+    assert done.status_code == 200 and done.json()["status"] == "completed"
+    mine.member_a.refresh_from_db()
+    assert mine.member_a.party_group_id == mine.group_b1.pk
+    assert sec_a.post(url, {"action": "bogus"}, content_type="application/json").status_code == 422
