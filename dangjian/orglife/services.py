@@ -264,7 +264,10 @@ def signin_resolve(token: str) -> Meeting:
         raise SigninError("签到二维码无效。", 404) from exc
     if not isinstance(data, dict):
         raise SigninError("签到二维码无效。", 404)
-    meeting = Meeting.objects.select_related("org", "meeting_type").filter(pk=data.get("m")).first()
+    meeting_id = data.get("m")
+    if not isinstance(meeting_id, int):
+        raise SigninError("签到二维码无效。", 404)
+    meeting = Meeting.objects.select_related("org", "meeting_type").filter(pk=meeting_id).first()
     if meeting is None or meeting.signin_nonce != data.get("n"):
         raise SigninError("签到二维码无效或已失效。", 404)
     if meeting.state != State.SIGNIN:
@@ -273,11 +276,10 @@ def signin_resolve(token: str) -> Meeting:
 
 
 def _own_attendance(meeting: Meeting, user: Any) -> MeetingAttendance:
-    person_id = (
-        Person.objects.filter(user_id=getattr(user, "pk", None))
-        .values_list("pk", flat=True)
-        .first()
-    )
+    user_id = getattr(user, "pk", None)
+    if user_id is None:
+        raise SigninError("您不在本次会议的参会名单中，不能签到。", 403)
+    person_id = Person.objects.filter(user_id=user_id).values_list("pk", flat=True).first()
     attendance = (
         MeetingAttendance.objects.select_for_update()
         .filter(meeting=meeting, person_id=person_id)

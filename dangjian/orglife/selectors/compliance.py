@@ -84,9 +84,8 @@ class OrgCompliance:
 
 
 def _orgs(orgs: QuerySet[PartyOrg]) -> list[dict[str, Any]]:
-    return list(
-        orgs.order_by("path").values("id", "name", "kind", "path", "has_committee", "parent_id")
-    )
+    rows = orgs.order_by("path").values("id", "name", "kind", "path", "has_committee", "parent_id")
+    return [dict(row) for row in rows]
 
 
 def _types() -> list[MeetingType]:
