@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dangjian.audit.services import audit_record
+from dangjian.core.crypto import blind_index
 from dangjian.core.excel import UploadRejected, cell_text, read_rows
 from dangjian.core.rules import rule
 from dangjian.core.scope import has_permission, org_paths_for, restrict, scope_q
@@ -35,7 +36,13 @@ from dangjian.people.models import (
     PersonChange,
     PoliticalStatus,
 )
-from dangjian.people.services import MASKERS, PLAIN_FIELDS, SEALED_FIELDS, person_clean
+from dangjian.people.services import (
+    DUPLICATE_CITIZEN_ID,
+    MASKERS,
+    PLAIN_FIELDS,
+    SEALED_FIELDS,
+    person_clean,
+)
 
 Progress = Callable[[str, int, int], None]
 
@@ -428,6 +435,7 @@ def _validate(
     total = len(rows)
     report(PHASE_VALIDATE, 0, total)
     existing = _existing_persons(actor, rows, columns)
+    taken_ids = _taken_ids(rows, columns)
     present = {c.field for c in columns.values()}
     seen_no: dict[str, int] = {}
     seen_id: dict[str, int] = {}
@@ -463,7 +471,8 @@ def _validate(
         instance = target if isinstance(target, Person) else None
         merged = _merge(instance, data, present, directory)
         try:
-            cleaned = person_clean(merged, instance=instance)
+            # uniqueness is checked set-based: 工号 by _existing_persons, IDs by _taken_ids
+            cleaned = person_clean(merged, instance=instance, check_unique=False)
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 header = COLUMN_BY_FIELD[name].header if name in COLUMN_BY_FIELD else name
@@ -471,6 +480,9 @@ def _validate(
                     fail(header, message)
             _progress_every(report, done, total)
             continue
+        holder = taken_ids.get(blind_index(cleaned["citizen_id"], "citizen_id"))
+        if holder is not None and (instance is None or holder != instance.pk):
+            fail("身份证号", DUPLICATE_CITIZEN_ID)
         if cleaned.get("party_org") is not None and not scope.allows(cleaned["party_org"].path):
             fail("所在党组织", f"党组织{OUT_OF_SCOPE}。")
         plan = _Planned(row=number, cleaned=cleaned, existing=instance)
@@ -529,6 +541,31 @@ def _existing_persons(
         ):
             found[number] = allowed.get(number, False)
     return found
+
+
+def _taken_ids(
+    rows: list[tuple[int, tuple[Any, ...]]], columns: dict[int, Column]
+) -> dict[str, int]:
+    """Blind index → person id for every citizen ID in the file already on record (any scope),
+    one query per 500 IDs instead of one per row."""
+    index = next((i for i, c in columns.items() if c.field == "citizen_id"), None)
+    if index is None:
+        return {}
+    indexes = sorted(
+        {
+            blind_index(text.upper(), "citizen_id")
+            for _, v in rows
+            if index < len(v) and (text := cell_text(v[index]))
+        }
+    )
+    taken: dict[str, int] = {}
+    for start in range(0, len(indexes), 500):
+        chunk = indexes[start : start + 500]
+        for bidx, pk in Person.objects.filter(citizen_id_bidx__in=chunk).values_list(
+            "citizen_id_bidx", "pk"
+        ):
+            taken[str(bidx)] = pk
+    return taken
 
 
 def _merge(

@@ -79,8 +79,17 @@ def _org_for_unit(unit: Unit) -> PartyOrg | None:
     return first.party_org if first else None
 
 
-def person_clean(data: dict[str, Any], *, instance: Person | None = None) -> dict[str, Any]:
-    """Validate a full set of person fields; raise ``ValidationError`` keyed by field."""
+DUPLICATE_CITIZEN_ID = "该身份证号已登记在其他人员名下。"
+
+
+def person_clean(
+    data: dict[str, Any], *, instance: Person | None = None, check_unique: bool = True
+) -> dict[str, Any]:
+    """Validate a full set of person fields; raise ``ValidationError`` keyed by field.
+
+    ``check_unique=False`` skips the two per-row uniqueness queries (工号, citizen ID) for a
+    caller that checks a whole batch with set-based queries instead (the Excel import).
+    """
     errors: dict[str, list[str]] = {}
     cleaned = dict(data)
 
@@ -112,11 +121,14 @@ def person_clean(data: dict[str, Any], *, instance: Person | None = None) -> dic
                 fail("birth_date", f"出生日期与身份证号不一致（身份证为 {birth:%Y-%m-%d}）。")
             if cleaned.get("gender") and cleaned["gender"] != citizen_id_gender(citizen_id):
                 fail("gender", "性别与身份证号不一致。")
-            duplicate = Person.objects.filter(citizen_id_bidx=blind_index(citizen_id, "citizen_id"))
-            if instance is not None:
-                duplicate = duplicate.exclude(pk=instance.pk)
-            if duplicate.exists():
-                fail("citizen_id", "该身份证号已登记在其他人员名下。")
+            if check_unique:
+                duplicate = Person.objects.filter(
+                    citizen_id_bidx=blind_index(citizen_id, "citizen_id")
+                )
+                if instance is not None:
+                    duplicate = duplicate.exclude(pk=instance.pk)
+                if duplicate.exists():
+                    fail("citizen_id", DUPLICATE_CITIZEN_ID)
         except ValidationError as exc:
             fail("citizen_id", exc.messages[0])
     else:
@@ -144,7 +156,7 @@ def person_clean(data: dict[str, Any], *, instance: Person | None = None) -> dic
         fail("mobile_destination", "流动党员须填写外出流向。")
 
     employee_no = cleaned.get("employee_no")
-    if employee_no:
+    if employee_no and check_unique:
         duplicate_no = Person.objects.filter(employee_no=employee_no)
         if instance is not None:
             duplicate_no = duplicate_no.exclude(pk=instance.pk)
