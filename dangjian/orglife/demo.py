@@ -103,7 +103,8 @@ def load(*, today: dt.date, rng: random.Random) -> None:
         day = _day(period, code)
         if day < window_start or not people:
             return
-        if org.pk in silent and day > today - dt.timedelta(days=45) and day <= today:
+        quiet = org.pk in silent or org.parent_id in silent  # its groups too
+        if quiet and day > today - dt.timedelta(days=45) and day <= today:
             return
         future = day >= today
         if future and day > today + dt.timedelta(days=40):
