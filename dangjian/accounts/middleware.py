@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -112,13 +112,18 @@ class SessionPolicyMiddleware:
             "Authorization", ""
         ).lower().startswith("bearer "):
             return None
-        if request.path in (logout_url, *_mfa_paths()):
+        open_paths = (logout_url, *_mfa_paths())
+        if request.path in open_paths:
             return None
         owed = mfa.gate(request.user, request.session)
         if owed is None:
             return None
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": MFA_API_MESSAGE}, status=403)
+        if request.headers.get("HX-Request"):
+            current = urlsplit(request.headers.get("HX-Current-URL", "")).path
+            if current in open_paths:  # a fragment of the shell on the MFA page itself
+                return HttpResponse(status=204)
         url = reverse("accounts:mfa_enrol" if owed == mfa.Gate.ENROL else "accounts:mfa_verify")
         if request.method == "GET" and not request.headers.get("HX-Request"):
             url = f"{url}?{urlencode({'next': request.get_full_path()})}"

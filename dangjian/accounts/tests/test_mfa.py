@@ -438,3 +438,16 @@ def test_demo_switches_mfa_off_and_says_so(accounts, capsys):
     client = Client()
     login(client, "shuji", otp=False)
     assert client.get(HOME).status_code == 200  # no authenticator needed in the demo
+
+
+def test_htmx_fragments_on_the_mfa_page_do_not_redirect_it_in_a_loop(accounts):
+    client = Client()
+    login(client, "secretary_a", otp=False)
+    on_enrol = client.get(
+        "/people/", HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{ENROL}?next=/"
+    )
+    assert on_enrol.status_code == 204 and "HX-Redirect" not in on_enrol
+    elsewhere = client.get(
+        "/people/", HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver/people/"
+    )
+    assert elsewhere.status_code == 204 and elsewhere["HX-Redirect"] == ENROL
