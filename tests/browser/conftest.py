@@ -31,14 +31,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+_shared: dict[str, object] = {}  # one Playwright + Chromium per process
+_users = [0]
+
+
 @pytest.fixture(scope="session")
 def browser_instance() -> Iterator[object]:
+    """One browser per test process, however many modules import this fixture.
+
+    App test modules import it (``from tests.browser.conftest import browser_instance``),
+    which registers one session fixture per module; a second ``sync_playwright()`` in the
+    same process fails ("Sync API inside the asyncio loop"), so they share this one.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium not installed: apt-get install -y chromium fonts-noto-cjk")
-    from playwright.sync_api import sync_playwright
+    if "browser" not in _shared:
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
+        pw = sync_playwright().start()
+        _shared["pw"] = pw
+        _shared["browser"] = pw.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
             args=[
@@ -51,8 +63,14 @@ def browser_instance() -> Iterator[object]:
                 "--disable-sync",
             ],
         )
-        yield browser
-        browser.close()
+    _users[0] += 1
+    try:
+        yield _shared["browser"]
+    finally:
+        _users[0] -= 1
+        if _users[0] == 0:
+            _shared.pop("browser").close()  # type: ignore[attr-defined]
+            _shared.pop("pw").stop()  # type: ignore[attr-defined]
 
 
 class Shooter:
