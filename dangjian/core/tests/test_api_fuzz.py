@@ -56,7 +56,7 @@ def test_schemathesis_default_checks(mine, role):
     schema.app = app  # every request, including the checks' own, stays in-process
     failures: list[str] = []
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 9
+    assert len(operations) >= 9  # the foundation's nine and every domain router
 
     for operation in operations:
 
