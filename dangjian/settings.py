@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "dangjian.core.middleware.HtmxRedirectMiddleware",
     "dangjian.core.middleware.SecurityHeadersMiddleware",
 ]
 

@@ -93,3 +93,29 @@ class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = context.current().request_id or "-"
         return True
+
+
+class HtmxRedirectMiddleware:
+    """A redirect answering an HTMX request becomes a client-side redirect (``HX-Redirect``).
+
+    Otherwise the browser's XHR follows the redirect and HTMX swaps the whole next page into
+    the fragment's target (a form that saved would show the detail page inside itself, and an
+    expired session would show the login form inside a table).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        is_htmx = request.headers.get("HX-Request") == "true"
+        if (
+            is_htmx
+            and response.status_code in (301, 302, 303, 307, 308)
+            and "HX-Redirect" not in response
+            and "HX-Location" not in response
+        ):
+            location = response["Location"]
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = location
+        return response

@@ -85,6 +85,7 @@ def test_meeting_from_plan_to_compliance(page, phone_page, live_server, mine):  
     page.click("text=开始签到")
     page.click("text=显示签到二维码")
     expect(page.locator("#signin-qr")).to_be_visible()
+    page.wait_for_function("document.querySelector('#signin-qr').naturalWidth > 0")
     assert page.evaluate("document.querySelector('#signin-qr').naturalWidth") > 0
     signin_url = page.get_attribute("#signin-link", "href")
     page.shot("qr-screen")
@@ -112,6 +113,7 @@ def test_meeting_from_plan_to_compliance(page, phone_page, live_server, mine):  
     )
     page.click("#files button[type=submit]")
     expect(page.locator("img.meeting-photo")).to_have_count(1)
+    page.wait_for_function("document.querySelector('img.meeting-photo').naturalWidth > 0")
     assert page.evaluate("document.querySelector('img.meeting-photo').naturalWidth") == 1
     page.click("#workflow button:has-text('归档')")
     expect(page.locator("#meeting-state")).to_contain_text("已归档")
