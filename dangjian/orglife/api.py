@@ -195,7 +195,7 @@ def list_meetings(request: HttpRequest, filters: Query[MeetingFilters]) -> dict[
 
 @router.get(
     "/compliance",
-    response={200: list[ComplianceOut], **error_responses(*READ_ERRORS)},
+    response={200: list[ComplianceOut], **error_responses(*DETAIL_ERRORS)},
     summary="组织生活合规情况（按组织与月份）",
 )
 def compliance_status(
