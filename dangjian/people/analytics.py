@@ -313,7 +313,7 @@ def _figure_dict(figure: Figure) -> dict[str, Any]:
     return {
         "label": figure.label,
         "value": figure.value,
-        "drill": figure.drill,
+        "drill": [[k, v] for k, v in figure.drill.items()],  # pairs: jsonb reorders keys
         "count": figure.count,
         "flag": figure.flag,
     }
@@ -332,8 +332,12 @@ def _to_json(page: PageStructure) -> dict[str, Any]:
     }
 
 
+def _figure(raw: dict[str, Any]) -> Figure:
+    return Figure(**{**raw, "drill": {k: v for k, v in raw["drill"]}})
+
+
 def _from_json(raw: dict[str, Any], computed_at: dt.datetime) -> PageStructure:
-    lists = {name: [Figure(**f) for f in raw["lists"][name]] for name in LISTS}
+    lists = {name: [_figure(f) for f in raw["lists"][name]] for name in LISTS}
     data = Structure(
         target=raw["target"],
         teams_total=raw["teams_total"],
@@ -343,7 +347,7 @@ def _from_json(raw: dict[str, Any], computed_at: dt.datetime) -> PageStructure:
     return PageStructure(
         data=data,
         totals=raw["totals"],
-        below_target=[Figure(**f) for f in raw["below_target"]],
+        below_target=[_figure(f) for f in raw["below_target"]],
         below_target_total=raw["below_target_total"],
         computed_at=computed_at,
         cached=True,
