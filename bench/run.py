@@ -243,7 +243,7 @@ def probe_import(rows: int, how: str) -> dict[str, Any]:
     from dangjian.orgs.models import Unit
     from dangjian.people.importing import COLUMNS
 
-    path = ROOT / "import" / f"persons-{rows}.xlsx"
+    path = ROOT / "import" / f"persons-{rows}-v2.xlsx"
     team = Unit.objects.filter(kind="team").order_by("pk").first()
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -252,7 +252,8 @@ def probe_import(rows: int, how: str) -> dict[str, Any]:
         ws.append([c.header for c in COLUMNS])
         for i in range(rows):
             birth = dt.date(1970, 1, 1) + dt.timedelta(days=i % 12000)
-            first17 = f"340621{birth:%Y%m%d}{(i // 12000) * 2 + 1:03d}"
+            # area 110101 is not among the generator's areas: no clash with the base data set
+            first17 = f"110101{birth:%Y%m%d}{(i // 12000) * 2 + 1:03d}"
             values = {
                 "employee_no": f"IMP{i:06d}",
                 "name": f"导入{i}",
