@@ -192,16 +192,18 @@ def person_for_dues(*, user: Any, pk: int) -> Person | None:
 # --- paid-up month, arrears ------------------------------------------------------------------
 
 
-def paid_up_months(person_ids: list[int]) -> dict[int, int | None]:
+def paid_up_months(person_ids: list[int], until: int | None = None) -> dict[int, int | None]:
     """党费交至 per person as a month index: the last month before the first unpaid bill, or
-    the last paid month when nothing earlier is open. Two aggregates, one query."""
-    rows = (
-        DuesBill.objects.filter(person_id__in=person_ids)
-        .values("person_id")
-        .annotate(
-            last_paid=Max("month_index", filter=Q(status=DuesBill.Status.PAID)),
-            first_unpaid=Min("month_index", filter=Q(status=DuesBill.Status.UNPAID)),
-        )
+    the last paid month when nothing earlier is open. Two aggregates, one query.
+
+    ``until`` (a month index) counts only the bills up to that month: the paid-up month as it
+    stands for a year's ledger, whatever was billed after the year."""
+    bills = DuesBill.objects.filter(person_id__in=person_ids)
+    if until is not None:
+        bills = bills.filter(month_index__lte=until)
+    rows = bills.values("person_id").annotate(
+        last_paid=Max("month_index", filter=Q(status=DuesBill.Status.PAID)),
+        first_unpaid=Min("month_index", filter=Q(status=DuesBill.Status.UNPAID)),
     )
     result: dict[int, int | None] = {pid: None for pid in person_ids}
     for row in rows:
