@@ -4,6 +4,7 @@ queries does not grow with the number of rows; the checks still catch what they 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -14,7 +15,7 @@ from dangjian.people.models import Person
 from dangjian.people.tests.import_helpers import row, workbook_bytes
 
 
-def _import_queries(rows) -> tuple[int, object]:
+def _import_queries(rows) -> tuple[int, Any]:
     content = workbook_bytes(rows)
     with CaptureQueriesContext(connection) as ctx:
         result = person_import(actor=SYSTEM, fh=io.BytesIO(content))
