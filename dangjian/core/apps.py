@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = "基础"
 
     def ready(self) -> None:
-        from dangjian.core import checks, crypto
+        from dangjian.core import checks, crypto, periodic  # noqa: F401  (periodic: jobs)
 
         crypto.self_test()  # CRY-03: refuse to start with a broken SM3/SM4
         checks.register()

@@ -284,3 +284,28 @@ def register_ledger_section(
 
 def ledger_sections() -> list[LedgerSection]:
     return sorted(_ledger_sections.values(), key=lambda s: (s.order, s.key))
+
+
+# --- periodic jobs (run by ``dangjian scheduler``, started by ``dangjian serve``) -----------
+# A periodic job is a function that does its work quickly or enqueues a django-tasks task for
+# the worker; ``every_minutes`` is its interval. The scheduler runs each job once at start-up.
+@dataclass(frozen=True)
+class PeriodicJob:
+    key: str
+    every_minutes: int
+    func: Callable[[], Any]
+
+
+_periodic: dict[str, PeriodicJob] = {}
+
+
+def register_periodic(key: str, every_minutes: int) -> Callable[[Callable[[], Any]], Any]:
+    def decorator(func: Callable[[], Any]) -> Any:
+        _periodic[key] = PeriodicJob(key, every_minutes, func)
+        return func
+
+    return decorator
+
+
+def periodic_jobs() -> list[PeriodicJob]:
+    return sorted(_periodic.values(), key=lambda job: job.key)

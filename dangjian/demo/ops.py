@@ -129,6 +129,9 @@ class ServerPlan:
     def worker_argv(self) -> list[str]:
         return [sys.executable, "-m", "dangjian", "db_worker", "--interval", "1"]
 
+    def scheduler_argv(self) -> list[str]:
+        return [sys.executable, "-m", "dangjian", "scheduler"]
+
 
 def default_workers() -> int:
     """One process per core (at least 2), each with 4 threads: 2 x 4 on a 2-core machine."""
@@ -141,6 +144,7 @@ def run_servers(plan: ServerPlan, write: Callable[[str], Any] = print) -> int:
     children: list[subprocess.Popen[bytes]] = [subprocess.Popen(plan.gunicorn_argv(), env=env)]
     if plan.worker_process:
         children.append(subprocess.Popen(plan.worker_argv(), env=env))
+        children.append(subprocess.Popen(plan.scheduler_argv(), env=env))
     stopping = {"signal": 0}
 
     def on_signal(signum: int, frame: Any) -> None:

@@ -12,6 +12,9 @@ class RemindersConfig(AppConfig):
         # admin autodiscovery); the demo loader refreshes the to-do list after the demo data.
         autodiscover_modules("reminders")
         from dangjian.core.registries import register_demo_loader
-        from dangjian.reminders import demo
+        from dangjian.reminders import (
+            demo,
+            periodic,  # noqa: F401  (registers the hourly refresh)
+        )
 
         register_demo_loader(900, demo.load)
