@@ -4,6 +4,8 @@ secretary records minutes with a photo and archives; the red warning on the boar
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -50,6 +52,15 @@ def _login(page, live_server, username: str, next_url: str) -> None:  # noqa: F8
     page.goto(f"{live_server.url}{next_url}")
 
 
+def _wait_image_loaded(page, selector: str, timeout: float = 10.0) -> None:  # noqa: F811
+    """Poll from Python: wait_for_function would need eval, which the page's CSP forbids."""
+    deadline = time.monotonic() + timeout
+    script = f"document.querySelector({selector!r}).naturalWidth"
+    while page.evaluate(script) == 0:
+        assert time.monotonic() < deadline, f"image {selector} did not load"
+        time.sleep(0.1)
+
+
 def _cell(page, org_id: int, code: str):  # noqa: F811
     return page.locator(f'tr[data-org="{org_id}"] td[data-type="{code}"]')
 
@@ -85,7 +96,7 @@ def test_meeting_from_plan_to_compliance(page, phone_page, live_server, mine):  
     page.click("text=开始签到")
     page.click("text=显示签到二维码")
     expect(page.locator("#signin-qr")).to_be_visible()
-    page.wait_for_function("document.querySelector('#signin-qr').naturalWidth > 0")
+    _wait_image_loaded(page, "#signin-qr")
     assert page.evaluate("document.querySelector('#signin-qr').naturalWidth") > 0
     signin_url = page.get_attribute("#signin-link", "href")
     page.shot("qr-screen")
@@ -113,7 +124,7 @@ def test_meeting_from_plan_to_compliance(page, phone_page, live_server, mine):  
     )
     page.click("#files button[type=submit]")
     expect(page.locator("img.meeting-photo")).to_have_count(1)
-    page.wait_for_function("document.querySelector('img.meeting-photo').naturalWidth > 0")
+    _wait_image_loaded(page, "img.meeting-photo")
     assert page.evaluate("document.querySelector('img.meeting-photo').naturalWidth") == 1
     page.click("#workflow button:has-text('归档')")
     expect(page.locator("#meeting-state")).to_contain_text("已归档")
