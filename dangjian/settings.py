@@ -284,6 +284,6 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 # --- JSON API (dangjian/api.py, dangjian/core/api_auth.py) ----------------------------------
-API_TOKEN_AUTHENTICATOR = "dangjian.accounts.tokens.token_authenticate"
+API_TOKEN_AUTHENTICATOR = "dangjian.accounts.tokens.token_authenticate"  # noqa: S105 (a dotted path)
 # Rate-limit counters (IN-06); point this alias at a shared cache to count across processes.
 API_RATE_LIMIT_CACHE = "default"
