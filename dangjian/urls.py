@@ -18,6 +18,7 @@ urlpatterns = [
     path("todo/", include("dangjian.reminders.urls")),
     path("transfers/", include("dangjian.transfers.urls")),
     path("appraisal/", include("dangjian.appraisal.urls")),
+    path("assessment/", include("dangjian.assessment.urls")),
     path("ledgers/", include("dangjian.ledgers.urls")),
     path("audit/", include("dangjian.audit.urls")),
     path("jobs/", include("dangjian.core.urls")),

@@ -77,7 +77,10 @@ class User(AbstractUser):
             perms = frozenset(role.permissions)
             if role.scope_kind == Role.ScopeKind.SELF:
                 if person_id:
-                    grants.append(Grant(role.code, perms, "self", person_id=person_id))
+                    own_path = assignment.party_org.path if assignment.party_org else ""
+                    grants.append(
+                        Grant(role.code, perms, "self", org_path=own_path, person_id=person_id)
+                    )
             elif role.scope_kind == Role.ScopeKind.ALL:
                 grants.append(Grant(role.code, perms, "all"))
             elif assignment.party_org is not None:

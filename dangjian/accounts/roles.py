@@ -235,6 +235,126 @@ for _code, _extra in {
 }.items():
     DEFAULT_ROLES[_code][2].extend(p for p in _extra if p not in DEFAULT_ROLES[_code][2])
 
+# Assessment (appended by the assessment app). The committee and the political-work department
+# run schemes and rounds; a department scores its category (scores carry the category's domain,
+# so a department grant sees only its own); assessment-team members (``assessor``) score what
+# their ScorerAssignment names; a branch reads its own sheet, writes its self-check and raises
+# objections; members read published results and rate themselves as star members.
+_A = "assessment."
+ASSESS_READ = [
+    _A + p
+    for p in (
+        "view_assessmentscheme",
+        "view_category",
+        "view_criterion",
+        "view_deductionitem",
+        "view_assessmentround",
+        "view_scorerassignment",
+        "view_scoresheet",
+        "view_score",
+        "view_scoreattachment",
+        "view_selfcheck",
+        "view_spotcheck",
+        "view_objection",
+        "view_annualevaluation",
+        "view_annualresult",
+        "view_starmemberrating",
+        "export_scoresheet",
+    )
+]
+ASSESS_MANAGE = [
+    _A + p
+    for p in (
+        "add_assessmentscheme",
+        "change_assessmentscheme",
+        "add_category",
+        "change_category",
+        "add_criterion",
+        "change_criterion",
+        "add_deductionitem",
+        "change_deductionitem",
+        "add_assessmentround",
+        "change_assessmentround",
+        "add_scorerassignment",
+        "change_scorerassignment",
+        "change_scoresheet",
+        "change_score",
+        "add_scoreattachment",
+        "add_spotcheck",
+        "change_spotcheck",
+        "change_objection",
+        "add_annualevaluation",
+        "change_annualevaluation",
+        "change_starmemberrating",
+    )
+]
+ASSESS_SCORER = [
+    _A + p
+    for p in (
+        "view_category",
+        "view_criterion",
+        "view_deductionitem",
+        "view_assessmentround",
+        "view_scoresheet",
+        "view_score",
+        "view_scoreattachment",
+        "view_selfcheck",
+        "view_spotcheck",
+        "view_objection",
+        "view_annualresult",
+        "change_score",
+        "add_scoreattachment",
+    )
+]
+ASSESS_BRANCH = [
+    _A + p
+    for p in (
+        "view_assessmentround",
+        "view_scoresheet",
+        "view_score",
+        "view_scoreattachment",
+        "view_selfcheck",
+        "add_selfcheck",
+        "change_selfcheck",
+        "add_scoreattachment",
+        "view_spotcheck",
+        "view_objection",
+        "add_objection",
+        "view_annualevaluation",
+        "view_annualresult",
+        "view_starmemberrating",
+        "change_starmemberrating",
+        "export_scoresheet",
+    )
+]
+ASSESS_MEMBER = [
+    _A + p
+    for p in (
+        "view_assessmentround",
+        "view_scoresheet",
+        "view_annualevaluation",
+        "view_annualresult",
+        "view_starmemberrating",
+        "change_starmemberrating",
+    )
+]
+DEFAULT_ROLES["assessor"] = (
+    "考核评价小组成员",
+    "subtree",
+    [*ORG_READ, *ASSESS_SCORER],
+    "按评分分工对指定支部或细则评分",
+)
+for _code, _extra in {
+    "committee_leader": [*ASSESS_READ, *ASSESS_MANAGE],
+    "org_dept_staff": [*ASSESS_READ, *ASSESS_MANAGE],
+    "dept_staff": ASSESS_SCORER,
+    "branch_secretary": ASSESS_BRANCH,
+    "party_affairs_worker": ASSESS_BRANCH,
+    "member": ASSESS_MEMBER,
+    "employee": [],
+}.items():
+    DEFAULT_ROLES[_code][2].extend(p for p in _extra if p not in DEFAULT_ROLES[_code][2])
+
 # Roles whose reach is one political-work domain: they must be granted with a Department,
 # otherwise they would see every domain of the subtree.
 DEPARTMENT_ROLES = frozenset({"org_dept_staff", "dept_staff"})

@@ -135,6 +135,57 @@ DEFAULT_RULES: dict[str, tuple[str, str, Any, str, str]] = {
         "分钟",
         "性能设计（docs/decisions.md）：人员或组织变更后立即重算，此为其他变更的最长滞后",
     ),
+    # assessment (RULES.md "Branch star rating"); rounds and annual evaluations snapshot them
+    "assessment.star_thresholds": (
+        "assessment",
+        "星级党支部分数线（星级: 最低分）",
+        {"5": 90, "4": 80, "3": 70, "2": 60, "1": 0},
+        "分",
+        "RULES.md 星级党支部（示例）",
+    ),
+    "assessment.five_star_requires_innovation": (
+        "assessment",
+        "评五星须有创新项目",
+        True,
+        "是/否",
+        "RULES.md 星级党支部",
+    ),
+    "assessment.star_quotas": (
+        "assessment",
+        "星级名额比例上限（启用名额时）",
+        {"5": 0.10, "4": 0.40},
+        "比例",
+        "RULES.md 星级党支部（约10%五星，30–40%四星）",
+    ),
+    "assessment.notice_days": ("assessment", "考核结果公示天数", 5, "天", "RULES.md 程序"),
+    "assessment.annual_weights": (
+        "assessment",
+        "年终总评季度权重",
+        {"1": 0.25, "2": 0.25, "3": 0.25, "4": 0.25},
+        "权重",
+        "企业惯例(local)：四个季度平均",
+    ),
+    "assessment.star_member_weights": (
+        "assessment",
+        "星级党员评分权重（自评、支部、群众）",
+        {"self": 1, "branch": 1, "masses": 1},
+        "权重",
+        "RULES.md 星级党员：三者平均(local)",
+    ),
+    "assessment.star_member_thresholds": (
+        "assessment",
+        "星级党员分数线（星级: 最低分）",
+        {"5": 95, "4": 90, "3": 80, "2": 70, "1": 0},
+        "分",
+        "企业惯例(local)",
+    ),
+    "assessment.survey_min_respondents": (
+        "assessment",
+        "满意度测评计入得分的最少参评人数",
+        5,
+        "人",
+        "企业惯例(local)",
+    ),
 }
 
 

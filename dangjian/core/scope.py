@@ -31,11 +31,29 @@ class ScopeSpec:
     ``org_path``: lookup to the owning PartyOrg's materialised path (``"party_org__path"``).
     ``person``: lookup to the Person the row is about, for self-scoped roles (``"pk"``).
     ``domain``: lookup to a department domain, for domain-scoped roles (None = all domains).
+    ``published``/``audience_path``: rows announced to a whole organisation (a round's results
+    after publication): when the ``published`` lookup is true, every grant holding the view
+    permission whose node lies under ``audience_path`` (the announcing committee) sees the row,
+    self-scoped members included.
     """
 
     org_path: str | None = None
     person: str | None = None
     domain: str | None = None
+    published: str | None = None
+    audience_path: str | None = None
+    many: bool = False  # ``org_path`` crosses a to-many relation: results need DISTINCT
+
+
+# The political-work department leads the assessment and oversees every domain: a grant held
+# with it is not narrowed to one domain (GLOSSARY: 政治工作部 leads assessment).
+LEAD_DOMAINS = frozenset({"political_work"})
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """Every prefix path of a materialised path (``a.b.c.`` → ``a.``, ``a.b.``, ``a.b.c.``)."""
+    parts = [part for part in path.split(".") if part]
+    return [".".join(parts[: i + 1]) + "." for i in range(len(parts))]
 
 
 @dataclass(frozen=True)
@@ -45,7 +63,7 @@ class Grant:
     role: str
     permissions: frozenset[str]
     kind: str  # "subtree" | "self" | "all"
-    org_path: str = ""
+    org_path: str = ""  # the node of the assignment (for "self": the member's own branch)
     person_id: int | None = None
     domains: frozenset[str] = field(default_factory=frozenset)
 
@@ -116,10 +134,22 @@ def scope_q(model: type[models.Model], user: Any, action: str) -> Q | None:
             clause = Q(**{spec.person: grant.person_id})
         else:
             clause = None
+        narrowed = grant.domains and spec.domain and not (grant.domains & LEAD_DOMAINS)
+        if clause is not None and narrowed:
+            clause &= Q(**{f"{spec.domain}__in": sorted(grant.domains)})
+        if (
+            action == "view"
+            and spec.published
+            and spec.audience_path
+            and grant.kind != "all"
+            and grant.org_path
+        ):
+            announced = Q(**{spec.published: True}) & Q(
+                **{f"{spec.audience_path}__in": ancestor_paths(grant.org_path)}
+            )
+            clause = announced if clause is None else clause | announced
         if clause is None:
             continue
-        if grant.domains and spec.domain:
-            clause &= Q(**{f"{spec.domain}__in": sorted(grant.domains)})
         if not clause:  # an empty Q: everything
             return Q()
         clauses.append(clause)

@@ -1,0 +1,5 @@
+"""rounds views of the assessment engine."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
