@@ -42,3 +42,41 @@ def paid_on_time(branch_ids: list[int], period: Period) -> dict[int, IndicatorVa
         )
         for pk, (total, on_time, records) in tally.items()
     }
+
+
+@register_indicator("dues.arrears_members", "欠交党费党员人数", "人")
+def arrears_members(branch_ids: list[int], period: Period) -> dict[int, IndicatorValue]:
+    """Members of the branch (its subtree) with a bill of a month ending by the period's end
+    still unpaid at that day (never paid, or paid after it). Lower is better; two queries."""
+    paths = dict(PartyOrg.objects.filter(pk__in=branch_ids).values_list("path", "pk"))
+    if not paths:
+        return {pk: IndicatorValue(value=0.0, detail="无欠交") for pk in branch_ids}
+    last = month_index(period.end.year, period.end.month)
+    if period.end < Period.month(period.end.year, period.end.month).end:
+        last -= 1  # the period's last month is not over: its bills are not yet due
+    widths = sorted({len(p) for p in paths})
+    owing: dict[int, dict[int, list[int]]] = {pk: {} for pk in branch_ids}
+    rows = (
+        DuesBill.objects.filter(month_index__lte=last)
+        .exclude(paid_on__lte=period.end)
+        .values_list("pk", "person_id", "party_org__path")
+        .order_by("pk")
+    )
+    for pk, person_id, path in rows.iterator():
+        owner = next((paths[path[:w]] for w in widths if path[:w] in paths), None)
+        if owner is not None:
+            owing[owner].setdefault(person_id, []).append(pk)
+    return {
+        pk: IndicatorValue(
+            value=float(len(people)),
+            records=tuple(
+                ("dues.duesbill", bill) for bills in people.values() for bill in sorted(bills)
+            ),
+            detail=(
+                f"欠交党员 {len(people)} 人，欠交 {sum(map(len, people.values()))} 个月"
+                if people
+                else "无欠交"
+            ),
+        )
+        for pk, people in owing.items()
+    }

@@ -146,3 +146,109 @@ def silent_days(branch_ids: list[int], period: Period) -> dict[int, IndicatorVal
         else:
             result[branch] = IndicatorValue(NEVER, (), "从未开展组织生活")
     return result
+
+
+# --- per meeting type (the 三会一课 items of the assessment scheme) -------------------------
+
+
+def _type_on_schedule(
+    branch_ids: list[int], period: Period, code: str, *, groups: bool = False
+) -> dict[int, IndicatorValue]:
+    """Share of the ``code`` meetings due in ``period`` held on time, per branch.
+
+    With ``groups`` the slots are those of the branch's party groups (党小组会). A branch with
+    nothing due scores 100. Query count is fixed (the compliance engine is set-based).
+    """
+    today = timezone.localdate()
+    orgs = (
+        PartyOrg.objects.filter(parent_id__in=branch_ids, kind=PartyOrg.Kind.GROUP)
+        if groups
+        else _branches(branch_ids)
+    )
+    owner = dict(orgs.values_list("pk", "parent_id")) if groups else {pk: pk for pk in branch_ids}
+    tally: dict[int, list[Any]] = {pk: [0, 0, []] for pk in branch_ids}
+    for item in compliance(orgs, today=today, period=period):
+        branch = owner.get(item.org_id)
+        if branch is None:
+            continue
+        for slot in item.slots:
+            if slot.meeting_type.code != code or not (slot.meetings or slot.period.end < today):
+                continue
+            entry = tally[branch]
+            entry[0] += 1
+            entry[1] += int(slot.status == "held")
+            entry[2].extend(slot.meetings)
+    name = {
+        "branch_general": "支部党员大会",
+        "branch_committee": "支部委员会",
+        "group_meeting": "党小组会",
+        "party_lecture": "党课",
+        "theme_day": "主题党日",
+        "org_life_meeting": "组织生活会",
+    }.get(code, code)
+    return {
+        pk: IndicatorValue(
+            round(held * 100 / due, 1) if due else 100.0,
+            _records(pks),
+            f"{name}应开 {due} 次，按时召开 {held} 次" if due else f"考核期内{name}未到期",
+        )
+        for pk, (due, held, pks) in tally.items()
+    }
+
+
+@register_indicator("orglife.branch_assembly_on_schedule", "支部党员大会按期召开率", "%")
+def branch_assembly_on_schedule(branch_ids: list[int], period: Period) -> dict[int, IndicatorValue]:
+    return _type_on_schedule(branch_ids, period, "branch_general")
+
+
+@register_indicator("orglife.committee_meeting_on_schedule", "支部委员会按期召开率", "%")
+def committee_meeting_on_schedule(
+    branch_ids: list[int], period: Period
+) -> dict[int, IndicatorValue]:
+    return _type_on_schedule(branch_ids, period, "branch_committee")
+
+
+@register_indicator("orglife.group_meeting_on_schedule", "党小组会按期召开率", "%")
+def group_meeting_on_schedule(branch_ids: list[int], period: Period) -> dict[int, IndicatorValue]:
+    return _type_on_schedule(branch_ids, period, "group_meeting", groups=True)
+
+
+@register_indicator("orglife.party_lecture_held", "党课按期讲授率", "%")
+def party_lecture_held(branch_ids: list[int], period: Period) -> dict[int, IndicatorValue]:
+    return _type_on_schedule(branch_ids, period, "party_lecture")
+
+
+@register_indicator("orglife.theme_day_held", "主题党日按月开展率", "%")
+def theme_day_held(branch_ids: list[int], period: Period) -> dict[int, IndicatorValue]:
+    return _type_on_schedule(branch_ids, period, "theme_day")
+
+
+@register_indicator("orglife.life_meeting_held", "组织生活会按期召开率", "%")
+def life_meeting_held(branch_ids: list[int], period: Period) -> dict[int, IndicatorValue]:
+    return _type_on_schedule(branch_ids, period, "org_life_meeting")
+
+
+@register_indicator("orglife.minutes_archived", "会议纪要归档率", "%")
+def minutes_archived(branch_ids: list[int], period: Period) -> dict[int, IndicatorValue]:
+    """Of the branch's (and its groups') held meetings in the period, the share archived."""
+    rows = Meeting.objects.filter(
+        Q(org_id__in=branch_ids) | Q(org__parent_id__in=branch_ids),
+        state__in=COUNTING_STATES,
+        held_on__gte=period.start,
+        held_on__lte=period.end,
+    ).values_list("pk", "org_id", "org__parent_id", "state")
+    wanted = set(branch_ids)
+    tally: dict[int, list[Any]] = {pk: [0, 0, []] for pk in branch_ids}
+    for pk, org_id, parent_id, state in rows:
+        entry = tally[org_id if org_id in wanted else parent_id]
+        entry[0] += 1
+        entry[1] += int(state == Meeting.State.ARCHIVED)
+        entry[2].append(pk)
+    return {
+        pk: IndicatorValue(
+            round(done * 100 / held, 1) if held else 0.0,
+            _records(pks),
+            f"召开 {held} 次，纪要已归档 {done} 次",
+        )
+        for pk, (held, done, pks) in tally.items()
+    }
