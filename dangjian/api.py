@@ -35,6 +35,7 @@ from dangjian.orglife.api import router as orglife_router
 from dangjian.orgs.api import orgs_router, units_router
 from dangjian.people.api import router as people_router
 from dangjian.reminders.api import router as reminders_router
+from dangjian.surveys.api import router as surveys_router
 from dangjian.transfers.api import router as transfers_router
 
 PROTECTED_URL_NAMES = {"openapi-json", "openapi-view", "api-root"}
@@ -190,3 +191,4 @@ api.add_router("/dues", dues_router)
 api.add_router("/development", development_router)
 api.add_router("/appraisal", appraisal_router)
 api.add_router("/ledgers", ledgers_router)
+api.add_router("/surveys", surveys_router)

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "dangjian.transfers",
     "dangjian.appraisal",
     "dangjian.ledgers",
+    "dangjian.surveys",
     "dangjian.assessment",
     "dangjian.dashboard",
     "dangjian.demo",

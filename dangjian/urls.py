@@ -20,6 +20,7 @@ urlpatterns = [
     path("appraisal/", include("dangjian.appraisal.urls")),
     path("assessment/", include("dangjian.assessment.urls")),
     path("ledgers/", include("dangjian.ledgers.urls")),
+    path("surveys/", include("dangjian.surveys.urls")),
     path("audit/", include("dangjian.audit.urls")),
     path("jobs/", include("dangjian.core.urls")),
     path("api/v1/", api.urls),

@@ -375,3 +375,22 @@ def seed_roles(role_model: Any) -> None:
                 "description": description,
             },
         )
+
+# Satisfaction surveys (appended by the surveys app). The committee and the organisation
+# department run them; a branch reads the surveys about its subtree (results once closed);
+# anyone whose account is a person may answer (``add_response``), the eligibility check deciding
+# which surveys. Nobody gets ``view_response`` or ``view_participation``: results are aggregates.
+SURVEYS_READ = ["surveys.view_survey", "surveys.view_question", "surveys.export_survey"]
+SURVEYS_MANAGE = ["surveys.add_survey", "surveys.change_survey"]
+SURVEYS_ANSWER = ["surveys.add_response"]
+for _code, _extra in {
+    "committee_leader": [*SURVEYS_READ, *SURVEYS_MANAGE, *SURVEYS_ANSWER],
+    "org_dept_staff": [*SURVEYS_READ, *SURVEYS_MANAGE, *SURVEYS_ANSWER],
+    "dept_staff": SURVEYS_ANSWER,
+    "assessor": SURVEYS_ANSWER,
+    "branch_secretary": [*SURVEYS_READ, *SURVEYS_ANSWER],
+    "party_affairs_worker": [*SURVEYS_READ, *SURVEYS_ANSWER],
+    "member": SURVEYS_ANSWER,
+    "employee": SURVEYS_ANSWER,
+}.items():
+    DEFAULT_ROLES[_code][2].extend(p for p in _extra if p not in DEFAULT_ROLES[_code][2])
