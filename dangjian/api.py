@@ -27,6 +27,7 @@ from ninja.renderers import JSONRenderer
 
 from dangjian.accounts.api import router as accounts_router
 from dangjian.appraisal.api import router as appraisal_router
+from dangjian.assessment.api import router as assessment_router
 from dangjian.core.api_auth import API_AUTH, RateLimited, rate_limit_anonymous
 from dangjian.development.api import router as development_router
 from dangjian.dues.api import router as dues_router
@@ -191,4 +192,5 @@ api.add_router("/dues", dues_router)
 api.add_router("/development", development_router)
 api.add_router("/appraisal", appraisal_router)
 api.add_router("/ledgers", ledgers_router)
+api.add_router("/assessment", assessment_router)
 api.add_router("/surveys", surveys_router)

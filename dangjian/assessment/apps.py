@@ -7,4 +7,7 @@ class AssessmentConfig(AppConfig):
     verbose_name = "考核评价"
 
     def ready(self) -> None:
-        from dangjian.assessment import nav  # noqa: F401
+        from dangjian.assessment import (
+            nav,  # noqa: F401
+            reports,  # noqa: F401  (the scores Excel export)
+        )

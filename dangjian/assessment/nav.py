@@ -2,6 +2,49 @@
 
 from __future__ import annotations
 
-from dangjian.core.registries import NavItem, register_nav  # noqa: F401
+from typing import Any
+
+from dangjian.core.registries import NavItem, register_nav
 
 # register_nav(NavItem("考核评价", ...)) lines are added by each area as its pages land.
+
+
+def _results_visible(user: Any) -> bool:
+    from dangjian.assessment.models import ScoreSheet
+    from dangjian.core.scope import has_permission
+
+    return bool(getattr(user, "is_authenticated", False)) and has_permission(
+        user, ScoreSheet, "view"
+    )
+
+
+def _dashboard_visible(user: Any) -> bool:
+    from dangjian.assessment.models import AssessmentScheme
+    from dangjian.core.scope import has_permission
+
+    return bool(getattr(user, "is_authenticated", False)) and has_permission(
+        user, AssessmentScheme, "view"
+    )
+
+
+register_nav(
+    NavItem(
+        "考核评价",
+        "考核看板",
+        "assessment:dashboard",
+        icon="📊",
+        order=60,
+        visible=_dashboard_visible,
+    ),
+    NavItem(
+        "考核评价", "考核结果", "assessment:results", icon="🏅", order=64, visible=_results_visible
+    ),
+    NavItem(
+        "考核评价",
+        "我的考核结果",
+        "assessment:my_results",
+        icon="⭐",
+        order=65,
+        visible=_results_visible,
+    ),
+)
