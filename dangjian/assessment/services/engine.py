@@ -118,16 +118,17 @@ def bulk_set(
         return 0
     meta = model._meta
     quote = connection.ops.quote_name
-    model_fields = [meta.get_field(name) for name in fields]
+    model_fields: list[Any] = [meta.get_field(name) for name in fields]
+    pk_column: str = meta.pk.column  # type: ignore[union-attr]
     sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 (names from the model)
         quote(meta.db_table),
-        ", ".join(f"{quote(f.column)} = %s" for f in model_fields),  # type: ignore[union-attr]
-        quote(meta.pk.column),  # type: ignore[union-attr]
+        ", ".join(f"{quote(f.column)} = %s" for f in model_fields),
+        quote(pk_column),
     )
     params = [
         (
             *(
-                f.get_db_prep_save(value, connection)  # type: ignore[union-attr]
+                f.get_db_prep_save(value, connection)
                 for f, value in zip(model_fields, values, strict=True)
             ),
             pk,
@@ -330,12 +331,13 @@ def round_compute(*, round_id: int, actor: Any = SYSTEM) -> dict[str, Any]:
     stars: dict[int, int] = defaultdict(int)
     for entry in rated:
         stars[entry.star] += 1
-    summary = {
+    vetoed_keys = sorted(e.key for e in rated if e.vetoed)
+    summary: dict[str, Any] = {
         "round_id": rnd.pk,
         "sheets": len(rated),
         "computed_scores": len(computed_rows),
         "unscored": {pk: codes for pk, codes in unscored.items()},
-        "vetoed": sorted(e.key for e in rated if e.vetoed),
+        "vetoed": vetoed_keys,
         "stars": dict(sorted(stars.items(), reverse=True)),
         "computed_at": now.isoformat(),
     }
@@ -346,8 +348,8 @@ def round_compute(*, round_id: int, actor: Any = SYSTEM) -> dict[str, Any]:
         changes={
             "computed": {
                 "sheets": summary["sheets"],
-                "stars": {str(k): v for k, v in summary["stars"].items()},
-                "vetoed": len(summary["vetoed"]),
+                "stars": {str(k): v for k, v in stars.items()},
+                "vetoed": len(vetoed_keys),
             }
         },
         reason="计算考核结果",
@@ -364,66 +366,78 @@ def _compute_one(
     items: dict[int, DeductionItem],
     indicator_values: dict[str, dict[int, IndicatorValue] | None],
     survey_values: dict[str, dict[int, Any] | None],
-) -> tuple[float | None, Decimal | None, str, list[list[Any]]]:
+) -> Computed:
     """(computed_value, computed_points, detail, records) of one computed criterion."""
-    max_points = crit.max_points
     if crit.method == ScoringMethod.DEDUCTION:
-        lost = ZERO
-        parts: list[str] = []
-        times_total = 0
-        for entry in deductions or []:
-            item = items.get(_int(entry.get("item")) if isinstance(entry, dict) else None)
-            times = _int(entry.get("times", 1)) if isinstance(entry, dict) else None
-            if item is None or not times or times < 0:
-                continue
-            lost += item.points * times
-            times_total += times
-            parts.append(f"{item.text}×{times}（-{q(item.points * times)}）")
-        points = max(ZERO, q(max_points - lost))
-        detail = "；".join(parts) if parts else "无扣分情形"
-        return float(times_total), points, f"满分{q(max_points)}，{detail}", []
+        return _deduction(crit, deductions, items)
     if crit.method == ScoringMethod.COUNT:
         if count_value is None:
             return None, None, "未录入计数", []
         formula = crit.formula or COUNT_DEFAULT_FORMULA
-        points = _formula_points(formula, float(count_value), max_points)
+        points = _formula_points(formula, float(count_value), crit.max_points)
         return float(count_value), points, f"计数 {count_value}", []
     if crit.method == ScoringMethod.INDICATOR:
-        values = indicator_values.get(crit.indicator_key)
-        if values is None:
-            return None, None, f"未知的自动指标：{crit.indicator_key or '未设置'}", []
-        found = values.get(branch_id)
-        if found is None:
-            return None, None, "该支部无指标数据", []
-        if not crit.formula:
-            return found.value, None, f"指标值 {found.value:g}；未设置计分公式", _records(found)
-        points = _formula_points(crit.formula, found.value, max_points)
-        detail = f"指标值 {found.value:g}" + (f"（{found.detail}）" if found.detail else "")
-        return found.value, points, detail, _records(found)
-    # survey
-    audience = crit.survey_audience or "all"
-    values = survey_values.get(audience)
+        return _indicator(crit, indicator_values.get(crit.indicator_key), branch_id)
+    return _survey(crit, survey_values.get(crit.survey_audience or "all"), branch_id)
+
+
+Computed = tuple[float | None, Decimal | None, str, list[list[Any]]]
+
+
+def _deduction(crit: Criterion, deductions: Any, items: dict[int, DeductionItem]) -> Computed:
+    """Full marks minus Σ item points × times, floor 0 (unknown items are ignored)."""
+    lost = ZERO
+    parts: list[str] = []
+    times_total = 0
+    for entry in deductions if isinstance(deductions, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        item_id, times = _int(entry.get("item")), _int(entry.get("times", 1))
+        item = items.get(item_id) if item_id is not None else None
+        if item is None or not times or times < 0:
+            continue
+        lost += item.points * times
+        times_total += times
+        parts.append(f"{item.text}×{times}（-{q(item.points * times)}）")
+    points = max(ZERO, q(crit.max_points - lost))
+    detail = "；".join(parts) if parts else "无扣分情形"
+    return float(times_total), points, f"满分{q(crit.max_points)}，{detail}", []
+
+
+def _indicator(
+    crit: Criterion, values: dict[int, IndicatorValue] | None, branch_id: int
+) -> Computed:
+    if values is None:
+        return None, None, f"未知的自动指标：{crit.indicator_key or '未设置'}", []
+    found = values.get(branch_id)
+    if found is None:
+        return None, None, "该支部无指标数据", []
+    if not crit.formula:
+        return found.value, None, f"指标值 {found.value:g}；未设置计分公式", _records(found)
+    points = _formula_points(crit.formula, found.value, crit.max_points)
+    detail = f"指标值 {found.value:g}" + (f"（{found.detail}）" if found.detail else "")
+    if points is None:
+        detail += "；计分公式无效"
+    return found.value, points, detail, _records(found)
+
+
+def _survey(crit: Criterion, values: dict[int, Any] | None, branch_id: int) -> Computed:
+    """A survey score (0..100) through the formula; not counted below the minimum."""
     if values is None:
         return None, None, "满意度测评模块未启用", []
     result = values.get(branch_id)
-    if result is None or result.score is None:
-        respondents = getattr(result, "respondents", 0) if result is not None else 0
-        return None, None, f"无测评结果（参评 {respondents} 人）", []
-    if not result.counted:
-        return (
-            float(result.score),
-            None,
-            f"参评 {result.respondents} 人，未达到最少人数，测评结果不计分",
-            [],
-        )
+    respondents = int(getattr(result, "respondents", 0) or 0)
+    if result is None or not result.counted or result.score is None:
+        value = float(result.score) if result is not None and result.score is not None else None
+        if respondents:
+            detail = f"参评 {respondents} 人，未达到最少参评人数，测评结果不计分"
+        else:
+            detail = "暂无测评结果（无人参评）"
+        return value, None, detail, []
+    score = float(result.score)
     formula = crit.formula or SURVEY_DEFAULT_FORMULA
-    points = _formula_points(formula, float(result.score), max_points)
-    return (
-        float(result.score),
-        points,
-        f"满意度 {result.score:.1f} 分（参评 {result.respondents} 人）",
-        [],
-    )
+    points = _formula_points(formula, score, crit.max_points)
+    return score, points, f"满意度 {score:.1f} 分（参评 {respondents} 人）", []
 
 
 def _int(value: Any) -> int | None:
