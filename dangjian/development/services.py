@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from dangjian.audit.services import audit_record
+from dangjian.core import uploads
 from dangjian.core.rules import rules
 from dangjian.core.scope import assert_in_scope, has_permission, restrict
 from dangjian.development.models import (
@@ -41,17 +40,7 @@ from dangjian.people.services import person_update
 # statuses a person may apply from (an applicant without a case: registered on paper before)
 APPLICANT_FROM = (PoliticalStatus.MASSES, PoliticalStatus.LEAGUE_MEMBER, PoliticalStatus.APPLICANT)
 MAX_DOCUMENTS_PER_STEP = 10
-# extension -> (content type, magic-byte prefixes): PDF, images, Word (IN-05 allow-list)
-ALLOWED_DOCUMENTS: dict[str, tuple[str, tuple[bytes, ...]]] = {
-    ".pdf": ("application/pdf", (b"%PDF-",)),
-    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    ".docx": (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        (b"PK\x03\x04",),
-    ),
-}
+UPLOAD_DIR = "development"  # PRIVATE_DIR/development: step documents (core.uploads)
 UNIT_LABELS = dict(IntervalUnit.choices)
 
 
@@ -255,30 +244,17 @@ def _check_step(
     return window
 
 
-def document_check(upload: UploadedFile) -> tuple[str, str]:
-    """Validate one upload (IN-05): size, extension allow-list, magic bytes. -> (name, type)."""
-    name = Path(str(upload.name or "")).name.replace("\\", "_").strip()[:200] or "文件"
-    suffix = Path(name).suffix.lower()
-    if upload.size is None or upload.size > settings.UPLOAD_MAX_BYTES:
-        limit = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
-        raise ValidationError({"documents": [f"文件「{name}」超过 {limit} MB 上限。"]})
-    if suffix not in ALLOWED_DOCUMENTS:
-        raise ValidationError(
-            {"documents": [f"文件「{name}」类型不允许，仅支持 PDF、JPG、PNG、DOCX。"]}
-        )
-    content_type, magics = ALLOWED_DOCUMENTS[suffix]
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not any(head.startswith(m) for m in magics):
-        raise ValidationError({"documents": [f"文件「{name}」内容与扩展名不符。"]})
-    return name, content_type
+def document_check(upload: UploadedFile) -> tuple[str, str, uploads.FileKind]:
+    """Validate one upload (IN-05, core.uploads): size, allow-list, magic bytes.
+
+    -> (display name, content type, kind).
+    """
+    kind = uploads.validate_upload(upload, field="documents")
+    return uploads.safe_name(str(upload.name or ""), "文件"), kind.content_type, kind
 
 
 def document_dir() -> Path:
-    path = Path(settings.PRIVATE_DIR) / "development"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return uploads.storage_dir(UPLOAD_DIR)
 
 
 def document_path(doc: StepDocument) -> Path:
@@ -384,13 +360,9 @@ def _record_step(
     case.save()
     written: list[Path] = []
     try:
-        for upload, name, content_type in checked:
-            stored = uuid.uuid4().hex
-            path = document_dir() / stored
-            with path.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            written.append(path)
+        for upload, name, content_type, kind in checked:
+            stored = uploads.store(upload, kind, subdir=UPLOAD_DIR)
+            written.append(document_dir() / stored)
             StepDocument.objects.create(
                 record=record,
                 original_name=name,
@@ -408,7 +380,7 @@ def _record_step(
                 "completed_on": completed_on.isoformat(),
                 "on_time": on_time,
                 "late_reason": record.late_reason,
-                "documents": [name for _, name, _ in checked],
+                "documents": [name for _, name, _, _ in checked],
             },
             actor=actor,
         )

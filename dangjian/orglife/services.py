@@ -19,10 +19,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dangjian.audit.services import audit_record
+from dangjian.core import uploads
 from dangjian.core.periods import Period
 from dangjian.core.rules import rule
 from dangjian.core.scope import SYSTEM, assert_in_scope, has_permission, restrict
-from dangjian.orglife import uploads
 from dangjian.orglife.models import (
     Meeting,
     MeetingAttendance,
@@ -41,6 +41,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     State.MINUTES: (State.ARCHIVED,),
     State.ARCHIVED: (),
 }
+UPLOAD_DIR = "orglife"  # PRIVATE_DIR/orglife: minutes photos and attachments
 SIGNIN_SALT = "dangjian.orglife.signin"
 VOTING_STATUSES = (MembershipStatus.NORMAL, MembershipStatus.RESTORED)
 
@@ -447,7 +448,7 @@ def meeting_attach(*, actor: Any, meeting: Meeting, upload: Any, kind: str) -> M
     if kind not in MeetingFile.Kind.values:
         raise ValidationError({"kind": "附件类别无效。"})
     file_kind = uploads.validate_upload(upload, images_only=kind == MeetingFile.Kind.PHOTO)
-    stored = uploads.store(upload, file_kind)
+    stored = uploads.store(upload, file_kind, subdir=UPLOAD_DIR)
     try:
         record = MeetingFile.objects.create(
             meeting=current,
@@ -465,7 +466,7 @@ def meeting_attach(*, actor: Any, meeting: Meeting, upload: Any, kind: str) -> M
             changes={"file": record.original_name, "kind": kind, "size": record.size},
         )
     except Exception:
-        (uploads.storage_dir() / stored).unlink(missing_ok=True)
+        uploads.remove(stored, subdir=UPLOAD_DIR)
         raise
     return record
 

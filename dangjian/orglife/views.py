@@ -21,12 +21,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.core import uploads
 from dangjian.core.exports import export_start
 from dangjian.core.listing import paginate_sorted
 from dangjian.core.periods import Period
 from dangjian.core.scope import has_permission, restrict
 from dangjian.orglife import forms as f
-from dangjian.orglife import selectors, services, uploads
+from dangjian.orglife import selectors, services
 from dangjian.orglife.models import (
     Meeting,
     MeetingAttendance,
@@ -335,7 +336,7 @@ def meeting_file(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
     record = selectors.meeting_file_get(user=request.user, meeting_pk=pk, pk=file_pk)
     if record is None:
         raise Http404
-    path = uploads.stored_path(record.stored_name)
+    path = uploads.stored_path(record.stored_name, subdir=services.UPLOAD_DIR)
     if path is None:
         raise Http404
     inline = record.content_type.startswith("image/") and request.GET.get("download") != "1"
