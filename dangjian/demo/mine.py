@@ -209,9 +209,27 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, str], ...] = (
     ("auditor", "审计管理员", AdminRole.AUDIT, ""),
     ("shuji", "", "", "committee_leader"),
     ("zhenggong", "", "", "org_dept_staff"),
+    # the departments that score their category of the assessment (六考一评)
+    ("zuzhibu", "组织部干部", "", "dept_staff"),
+    ("xuanchuan", "宣传部干部", "", "dept_staff"),
+    ("jiwei", "纪委干部", "", "dept_staff"),
+    ("gonghui", "工会干部", "", "dept_staff"),
+    ("tuanwei", "团委干部", "", "dept_staff"),
+    ("baowei", "武装保卫部干部", "", "dept_staff"),
     *((f"branch{i:02d}", "", "", "branch_secretary") for i in range(1, len(BRANCHES) + 1)),
     ("member001", "", "", "member"),
 )
+
+
+# the department (domain) of each department account above
+DEPARTMENT_OF_ACCOUNT = {
+    "zuzhibu": Department.Domain.ORGANISATION,
+    "xuanchuan": Department.Domain.PUBLICITY,
+    "jiwei": Department.Domain.DISCIPLINE,
+    "gonghui": Department.Domain.UNION,
+    "tuanwei": Department.Domain.YOUTH_LEAGUE,
+    "baowei": Department.Domain.SECURITY,
+}
 
 
 @dataclass
@@ -681,6 +699,7 @@ def _create_accounts(
     password = make_password(DEMO_PASSWORD)
     now = timezone.now()
     roles = {r.code: r for r in Role.objects.all()}
+    departments = {d.domain: d for d in Department.objects.filter(party_org=committee)}
     users: list[User] = []
     assignments: list[RoleAssignment] = []
     first_user = next_id(User)
@@ -712,7 +731,11 @@ def _create_accounts(
                 user=user,
                 role=roles[role_code],
                 party_org=org,
-                department=political_dept if role_code == "org_dept_staff" else None,
+                department=(
+                    political_dept
+                    if role_code == "org_dept_staff"
+                    else departments.get(DEPARTMENT_OF_ACCOUNT.get(username, ""))
+                ),
                 granted_by="demo",
             )
         )
