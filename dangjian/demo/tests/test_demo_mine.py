@@ -114,6 +114,7 @@ def test_demo_accounts_and_roles(demo):
     users = {u.username: u for u in User.objects.all()}
     expected = ["admin", "secadmin", "auditor", "shuji", "zhenggong", "member001"]
     expected += [f"branch{i:02d}" for i in range(1, 16)]
+    expected += ["zuzhibu", "xuanchuan", "jiwei", "gonghui", "tuanwei", "baowei"]
     assert set(users) == set(expected)
     for user in users.values():
         assert user.is_demo and not user.must_change_password and user.is_active
@@ -136,6 +137,8 @@ def test_demo_accounts_and_roles(demo):
 
     assert roles("shuji") == [("committee_leader", "钱营孜矿党委", None)]
     assert roles("zhenggong") == [("org_dept_staff", "钱营孜矿党委", "political_work")]
+    assert roles("gonghui") == [("dept_staff", "钱营孜矿党委", "union")]
+    assert roles("baowei") == [("dept_staff", "钱营孜矿党委", "security")]
     branches = list(PartyOrg.objects.filter(kind="branch").order_by("sort_order"))
     assert branches[0].name == "综采一区党支部"
     for i, branch in enumerate(branches, start=1):
