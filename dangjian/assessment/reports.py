@@ -64,6 +64,7 @@ def _problems(rnd: AssessmentRound, user: Any, limit: int = 8) -> list[str]:
             "criterion__title",
             "criterion__max_points",
             "criterion__is_bonus",
+            "criterion__method",
             "sheet_id",
         )
     )

@@ -208,12 +208,8 @@ def manages_rounds(user: Any) -> bool:
 
 def effective_points(score: Score) -> Decimal | None:
     """The points that count: the engine's rule (scorer's points over the computed ones)."""
-    try:
-        from dangjian.assessment.services.engine import effective_points as engine_points
-    except ImportError:  # the engine module not installed: its documented rule
-        if score.points is not None:
-            return score.points
-        return score.computed_points
+    from dangjian.assessment.services.engine import effective_points as engine_points
+
     return engine_points(score)
 
 
