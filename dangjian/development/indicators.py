@@ -40,3 +40,64 @@ def steps_on_time(branch_ids: list[int], period: Period) -> dict[int, IndicatorV
             detail=f"{period.label}有期限的步骤 {len(items)} 个，按期完成 {on_time_count} 个",
         )
     return result
+
+
+@register_indicator("development.overdue_cases", "发展党员超期未办件数", "件")
+def overdue_cases(branch_ids: list[int], period: Period) -> dict[int, IndicatorValue]:
+    """Active cases whose next step's latest date passed before the end of the period (or
+    today, if earlier). Lower is better; one query."""
+    from django.utils import timezone
+
+    from dangjian.development.models import DevelopmentCase
+
+    day = min(period.end, timezone.localdate())
+    rows = (
+        DevelopmentCase.objects.filter(
+            branch_id__in=list(branch_ids),
+            state=DevelopmentCase.State.ACTIVE,
+            next_latest__lt=day,
+        )
+        .order_by("branch_id", "pk")
+        .values_list("branch_id", "pk")
+    )
+    found: dict[int, list[int]] = {pk: [] for pk in branch_ids}
+    for branch_id, pk in rows:
+        found[branch_id].append(pk)
+    return {
+        branch_id: IndicatorValue(
+            value=float(len(cases)),
+            records=tuple(("development.developmentcase", pk) for pk in cases),
+            detail=f"超期未办 {len(cases)} 件" if cases else "无超期",
+        )
+        for branch_id, cases in found.items()
+    }
+
+
+@register_indicator("development.league_recommended", "团员推优发展对象人数", "人")
+def league_recommended(branch_ids: list[int], period: Period) -> dict[int, IndicatorValue]:
+    """Active development cases (started by the end of the period) whose person is a Communist
+    Youth League member (推优入党): one query."""
+    from dangjian.development.models import DevelopmentCase
+    from dangjian.people.models import PoliticalStatus
+
+    rows = (
+        DevelopmentCase.objects.filter(
+            branch_id__in=list(branch_ids),
+            state=DevelopmentCase.State.ACTIVE,
+            person__political_status=PoliticalStatus.LEAGUE_MEMBER,
+            created_at__date__lte=period.end,
+        )
+        .order_by("branch_id", "pk")
+        .values_list("branch_id", "pk")
+    )
+    found: dict[int, list[int]] = {pk: [] for pk in branch_ids}
+    for branch_id, pk in rows:
+        found[branch_id].append(pk)
+    return {
+        branch_id: IndicatorValue(
+            value=float(len(cases)),
+            records=tuple(("development.developmentcase", pk) for pk in cases),
+            detail=f"团员发展对象 {len(cases)} 人",
+        )
+        for branch_id, cases in found.items()
+    }

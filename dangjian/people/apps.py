@@ -10,4 +10,4 @@ class PeopleConfig(AppConfig):
         # registers the "people.persons" Excel export with core.exports (also in the worker),
         # and the contributions to the orgs registries: persons follow restructuring (hook),
         # member counts and member-count rule checks
-        from dangjian.people import exporting, orgchecks, restructure  # noqa: F401
+        from dangjian.people import exporting, indicators, orgchecks, restructure  # noqa: F401

@@ -42,6 +42,11 @@ FROZEN_MESSAGE = (
 )
 
 
+def _n(value: Decimal) -> str:
+    """Points as people write them: 40, 2.5, 0.25."""
+    return format(Decimal(value).normalize(), "f")
+
+
 def _user_or_none(actor: Any) -> Any:
     return actor if getattr(actor, "pk", None) else None
 
@@ -576,8 +581,8 @@ def scheme_problems(scheme: AssessmentScheme) -> list[str]:
     if categories and total != scheme.total_points:
         diff = total - scheme.total_points
         problems.append(
-            f"各大项分值合计 {total:g} 分，应为 {scheme.total_points:g} 分"
-            f"（{'多' if diff > 0 else '少'} {abs(diff):g} 分）。"
+            f"各大项分值合计 {_n(total)} 分，应为 {_n(scheme.total_points)} 分"
+            f"（{'多' if diff > 0 else '少'} {_n(abs(diff))} 分）。"
         )
     has_bonus = False
     for category in categories:
@@ -590,8 +595,8 @@ def scheme_problems(scheme: AssessmentScheme) -> list[str]:
         if base and subtotal != category.max_points:
             diff = subtotal - category.max_points
             problems.append(
-                f"{label}的细则分值合计 {subtotal:g} 分，与大项分值 {category.max_points:g} 分"
-                f"不符（{'多' if diff > 0 else '少'} {abs(diff):g} 分）。"
+                f"{label}的细则分值合计 {_n(subtotal)} 分，与大项分值 {_n(category.max_points)} 分"
+                f"不符（{'多' if diff > 0 else '少'} {_n(abs(diff))} 分）。"
             )
         for criterion in items:
             has_bonus = has_bonus or criterion.is_bonus
