@@ -126,7 +126,10 @@ class Participation(models.Model):
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="participations")
     person = models.ForeignKey(
-        Person, verbose_name="参评人", on_delete=models.PROTECT, related_name="survey_participations"
+        Person,
+        verbose_name="参评人",
+        on_delete=models.PROTECT,
+        related_name="survey_participations",
     )
     answered_on = models.DateField("参评日期")
 

@@ -125,8 +125,8 @@ def compute_results(
                 row.mean = round(sum(values) / len(values), 2)
                 row.score = scale_to_100(sum(values) / len(values))
         elif question.kind == Question.Kind.CHOICE:
-            counts = Counter(str(v) for v in given)
-            row.choices = [(str(option), counts.get(str(option), 0)) for option in question.options]
+            picked: Counter[str] = Counter(str(v) for v in given)
+            row.choices = [(str(option), picked.get(str(option), 0)) for option in question.options]
         else:
             row.texts = sorted(str(v) for v in given)  # sorted: no order of submission
         results.questions.append(row)
@@ -145,26 +145,30 @@ def survey_results(survey: Survey) -> SurveyResults:
     return compute_results(survey, questions, answers)
 
 
-def _scores(surveys: Sequence[Survey]) -> dict[int, SurveyScore]:
-    """Overall scores of many surveys in two queries (scale questions, answer sheets)."""
+def results_many(
+    surveys: Sequence[Survey], *, scale_only: bool = False
+) -> dict[int, SurveyResults]:
+    """Results of many surveys in two queries (their questions, their answer sheets)."""
     ids = [s.pk for s in surveys]
     questions: dict[int, list[Question]] = {pk: [] for pk in ids}
-    for question in Question.objects.filter(survey_id__in=ids, kind=Question.Kind.SCALE).only(
-        "pk", "survey_id", "weight", "kind", "order"
-    ):
+    question_qs = Question.objects.filter(survey_id__in=ids).order_by("survey_id", "order")
+    if scale_only:
+        question_qs = question_qs.filter(kind=Question.Kind.SCALE)
+    for question in question_qs:
         questions[question.survey_id].append(question)
     answers: dict[int, list[dict[str, Any]]] = {pk: [] for pk in ids}
     for survey_id, sheet in Response.objects.filter(survey_id__in=ids).values_list(
         "survey_id", "answers"
     ):
         answers[survey_id].append(sheet)
-    scores = {}
-    for survey in surveys:
-        result = compute_results(survey, questions[survey.pk], answers[survey.pk])
-        scores[survey.pk] = SurveyScore(
-            result.score if result.counted else None, result.respondents, result.counted
-        )
-    return scores
+    return {s.pk: compute_results(s, questions[s.pk], answers[s.pk]) for s in surveys}
+
+
+def _scores(surveys: Sequence[Survey]) -> dict[int, SurveyScore]:
+    return {
+        pk: SurveyScore(r.score if r.counted else None, r.respondents, r.counted)
+        for pk, r in results_many(surveys, scale_only=True).items()
+    }
 
 
 def scores_for(
@@ -317,3 +321,9 @@ def has_answered(*, user: Any, survey: Survey) -> bool:
     return bool(
         person and Participation.objects.filter(survey=survey, person_id=person.pk).exists()
     )
+
+
+def eligible_count(survey: Survey) -> int:
+    from dangjian.surveys.eligibility import eligible_persons
+
+    return eligible_persons(survey).count()

@@ -47,7 +47,11 @@ DEFAULT_QUESTIONS: tuple[dict[str, Any], ...] = (
     {"text": "您对本支部班子建设和支部书记履职尽责情况的满意程度", "kind": "scale", "weight": 1},
     {"text": "您对本支部“三会一课”等组织生活开展情况的满意程度", "kind": "scale", "weight": 1},
     {"text": "您对本支部党员教育管理和先锋模范作用发挥的满意程度", "kind": "scale", "weight": 1},
-    {"text": "您对本支部围绕安全生产中心工作发挥战斗堡垒作用的满意程度", "kind": "scale", "weight": 1},
+    {
+        "text": "您对本支部围绕安全生产中心工作发挥战斗堡垒作用的满意程度",
+        "kind": "scale",
+        "weight": 1,
+    },
     {"text": "您对本支部党风廉政建设和作风建设情况的满意程度", "kind": "scale", "weight": 1},
     {"text": "您对本支部联系服务职工群众、解决实际困难的满意程度", "kind": "scale", "weight": 1},
     {

@@ -204,7 +204,7 @@ def test_scores_for_and_person_scores_follow_the_contract(mine):
     b = survey(mine, audience="members", context=ctx, org=mine.branch_b, minimum=2)
     survey(mine, audience="masses", context=ctx, minimum=1)  # another audience: not mixed in
     answer_all(a, respondents(mine, 2), scales=[5, 3])
-    answer_all(b, respondents(mine, 1, branch=mine.branch_b, start=300), scales=[5])
+    answer_all(b, respondents(mine, 1, branch=mine.branch_b, start=260), scales=[5])
     scores = selectors.scores_for(ctx, [mine.branch_a.pk, mine.branch_b.pk, 999999], "members")
     assert scores[mine.branch_a.pk] == selectors.SurveyScore(75.0, 2, True)
     assert scores[mine.branch_b.pk] == selectors.SurveyScore(None, 1, False)
