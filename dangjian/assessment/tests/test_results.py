@@ -84,20 +84,28 @@ def test_ranking_shows_totals_stars_and_marks(mine, published):
         vetoed=True, veto_reason="发生安全生产责任事故", star=None
     )
     ScoreSheet.objects.filter(round=published, branch=mine.branch_a).update(is_model_site=True)
-    html = mine.client("secretary_a").get(
-        reverse("assessment:round_results", args=[published.pk])
-    ).content.decode()
+    html = (
+        mine.client("secretary_a")
+        .get(reverse("assessment:round_results", args=[published.pk]))
+        .content.decode()
+    )
     a = _sheet(published, mine.branch_a)
     assert a.rank == 1 and a.total == Decimal("92.00") and a.star
     assert "92" in html and "★" * a.star in html
     assert "一票否决" in html and "示范点" in html
-    rows = mine.client("shuji").get(
-        reverse("assessment:round_results", args=[published.pk]), {"star": str(a.star)}
-    ).context["results"].rows
+    rows = (
+        mine.client("shuji")
+        .get(reverse("assessment:round_results", args=[published.pk]), {"star": str(a.star)})
+        .context["results"]
+        .rows
+    )
     assert [r.sheet.branch_id for r in rows] == [mine.branch_a.pk]
-    rows = mine.client("shuji").get(
-        reverse("assessment:round_results", args=[published.pk]), {"q": "掘进"}
-    ).context["results"].rows
+    rows = (
+        mine.client("shuji")
+        .get(reverse("assessment:round_results", args=[published.pk]), {"q": "掘进"})
+        .context["results"]
+        .rows
+    )
     assert [r.sheet.branch_id for r in rows] == [mine.branch_b.pk]
 
 
@@ -162,7 +170,10 @@ def test_dashboard_trend_heatmap_stars_and_warnings(mine, published):
     first = mine.client("shuji").get(reverse("assessment:dashboard"), {"round": published.pk})
     assert any("低于 60" in w.text for w in first.context["warnings"])
     assert dict(ctx["distribution"])["无星"] >= 0
-    assert mine.client("shuji").get(reverse("assessment:dashboard"), {"round": 999999}).status_code == 404
+    assert (
+        mine.client("shuji").get(reverse("assessment:dashboard"), {"round": 999999}).status_code
+        == 404
+    )
 
 
 def test_selectors_hide_unpublished_results_from_branches(mine, unpublished):
