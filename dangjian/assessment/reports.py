@@ -139,17 +139,17 @@ def notice_data(rnd: AssessmentRound, user: Any) -> NoticeData:
         summary.append(f"评定{stars_text}。")
     highlights = []
     for index, cat in enumerate(cats):
-        values = [
-            (row.cells[index], row.sheet.branch_name)
+        values: list[tuple[Decimal, str]] = [
+            (cell, row.sheet.branch_name)
             for row in results.rows
-            if row.cells[index] is not None
+            if (cell := row.cells[index]) is not None
         ]
         if not values or not cat.max_points:
             continue
         best = max(values, key=lambda v: v[0])
-        average = sum((v for v, _n in values), Decimal(0)) / len(values)
+        mean = sum((v for v, _n in values), Decimal(0)) / len(values)
         highlights.append(
-            f"{cat.name}（满分{_num(cat.max_points)}分）：平均{_num(average.quantize(Decimal('0.01')))}分，"
+            f"{cat.name}（满分{_num(cat.max_points)}分）：平均{_num(mean.quantize(Decimal('0.01')))}分，"
             f"{best[1]}得分最高（{_num(best[0])}分）。"
         )
     model_sites = [r.sheet.branch_name for r in results.rows if r.sheet.is_model_site]
