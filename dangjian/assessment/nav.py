@@ -48,3 +48,64 @@ register_nav(
         visible=_results_visible,
     ),
 )
+
+
+# imported here (AppConfig.ready) so the "assessment.scheme_criteria" export is registered in
+# the worker too
+from dangjian.assessment.selectors import schemes as _schemes  # noqa: E402
+
+
+def _schemes_visible(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and _schemes.can_view(user)
+
+
+register_nav(
+    NavItem(
+        "考核评价",
+        "考核方案",
+        "assessment:scheme_list",
+        icon="📋",
+        order=61,
+        visible=_schemes_visible,
+    )
+)
+
+
+def _rounds_visible(user: Any) -> bool:
+    from dangjian.assessment.models import AssessmentRound, Score
+    from dangjian.core.scope import has_permission
+
+    return (
+        bool(getattr(user, "is_authenticated", False))
+        and has_permission(user, AssessmentRound, "view")
+        and has_permission(user, Score, "view")
+    )
+
+
+def _self_check_visible(user: Any) -> bool:
+    from dangjian.assessment.models import SelfCheck
+    from dangjian.core.scope import has_permission
+
+    return bool(getattr(user, "is_authenticated", False)) and has_permission(
+        user, SelfCheck, "change"
+    )
+
+
+register_nav(
+    NavItem(
+        "考核评价",
+        "考核轮次",
+        "assessment:round_list",
+        icon="📋",
+        order=61,
+        visible=_rounds_visible,
+    ),
+    NavItem(
+        "考核评价",
+        "支部自查",
+        "assessment:self_check_home",
+        icon="📝",
+        order=62,
+        visible=_self_check_visible,
+    ),
+)

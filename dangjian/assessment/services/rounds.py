@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -72,7 +72,7 @@ def _locked_round(actor: Any, round_id: int) -> AssessmentRound:
     return AssessmentRound.objects.select_for_update().select_related("scheme").get(pk=rnd)
 
 
-def may_for_branch(actor: Any, model: type, action: str, branch_path: str) -> bool:
+def may_for_branch(actor: Any, model: type[models.Model], action: str, branch_path: str) -> bool:
     """Does a grant (not a publication) let the actor ``action`` rows of this branch?"""
     if actor is SYSTEM:
         return True
@@ -391,7 +391,7 @@ def assignment_add(
             errors["criterion"] = "该细则不属于本轮考核方案。"
         elif category_id and criterion.category_id != int(category_id):
             errors["criterion"] = "细则不属于所选大项。"
-    if errors:
+    if errors or user is None:
         raise ValidationError(errors)
     row = ScorerAssignment.objects.create(
         round=rnd,

@@ -38,6 +38,12 @@ TWO = Decimal("0.01")
 MAX_LINKS = 50
 MAX_ATTACHMENTS = 20
 SELF_CHECK_FIELDS = ("practices", "highlights", "problems", "plans")
+SELF_CHECK_LABELS = {
+    "practices": "主要做法",
+    "highlights": "特色亮点",
+    "problems": "存在问题",
+    "plans": "下步打算",
+}
 
 
 def _dec(value: Any, field: str) -> Decimal | None:
@@ -116,7 +122,7 @@ def self_check_save(
 def self_check_submit(*, actor: Any, sheet_id: int) -> SelfCheck:
     """Submit the self-check: the four parts of the report must be written."""
     check = _locked_self_check(actor, sheet_id)
-    labels = {f: str(SelfCheck._meta.get_field(f).verbose_name) for f in SELF_CHECK_FIELDS}
+    labels = {f: SELF_CHECK_LABELS[f] for f in SELF_CHECK_FIELDS}
     missing = [labels[f] for f in SELF_CHECK_FIELDS if not getattr(check, f).strip()]
     if missing:
         raise ValidationError(f"请先填写：{'、'.join(missing)}。")
@@ -344,7 +350,7 @@ def score_save(
     score.version += 1
     score.save()
     after = _snapshot(score)
-    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    changes: dict[str, Any] = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     changes["criterion"] = crit.code
     audit_record("assessment.score", obj=score.sheet, actor=actor, changes=changes, reason=reason)
     if override_reason:
