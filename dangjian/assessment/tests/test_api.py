@@ -27,7 +27,7 @@ def _fresh_rate_counters():
     caches["default"].clear()
 
 
-def _client(mine: Any, persona: str, mode: str) -> tuple[Client, dict[str, str]]:
+def _client(mine: Any, persona: str, mode: str) -> tuple[Client, dict[str, Any]]:
     if persona == "anonymous":
         return Client(), {}
     if mode == "session":
@@ -48,7 +48,7 @@ def rounds(mine):
 def _score(rnd, branch, domain) -> Score:
     return Score.objects.filter(
         sheet__round=rnd, sheet__branch=branch, criterion__category__domain=domain
-    ).first()
+    ).first()  # type: ignore[return-value]
 
 
 def _expected(persona: str, allowed: set[str], visible: bool = True) -> int:
@@ -126,7 +126,7 @@ def test_lists_are_scoped_and_results_hidden_before_publication(mine, rounds):
     assert domains == {"union"}
 
 
-def _patch(client: Client, url: str, body: dict[str, Any], **headers: str) -> Any:
+def _patch(client: Client, url: str, body: dict[str, Any], **headers: Any) -> Any:
     return client.patch(url, data=json.dumps(body), content_type="application/json", **headers)
 
 

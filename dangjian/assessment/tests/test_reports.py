@@ -48,7 +48,7 @@ def test_notice_docx_has_title_ranking_stars_sites_vetoes_problems(mine, publish
     a = ScoreSheet.objects.get(round=published, branch=mine.branch_a)
     assert f"关于{published.name}结果的通报" in text
     assert "对2个党支部" in text
-    assert "1|综采一队党支部|" in text and "|92|" + "★" * a.star + "|示范点" in text
+    assert "1|综采一队党支部|" in text and "|92|" + "★" * (a.star or 0) + "|示范点" in text
     assert "掘进二队党支部：发生安全生产责任事故，取消星级评定。" in text
     assert "综采一队党支部被确定为示范点" in text
     assert "个支部失分" in text and "会议记录不全" in text
@@ -109,6 +109,7 @@ def test_scores_export_rows_evidence_and_injection_safe(
     mine, published, django_capture_on_commit_callbacks
 ):
     score = Score.objects.filter(sheet__round=published, sheet__branch=mine.branch_a).first()
+    assert score is not None
     Score.objects.filter(pk=score.pk).update(
         reason='=HYPERLINK("http://x")', record_links=[["orglife.meeting", 7]]
     )

@@ -181,7 +181,8 @@ def test_selectors_hide_unpublished_results_from_branches(mine, unpublished):
     assert sel.result_rounds(mine.users["shuji"]).count() == 1
     assert sel.latest_round(mine.users["member_b"]) is None
     AssessmentRound.objects.filter(pk=unpublished.pk).update(is_public=True)
-    assert sel.latest_round(mine.users["member_b"]).pk == unpublished.pk
+    latest = sel.latest_round(mine.users["member_b"])
+    assert latest is not None and latest.pk == unpublished.pk
 
 
 def test_home_card_fragment(mine, published):
