@@ -138,7 +138,7 @@ def survey_create(
 
     errors: dict[str, str] = {}
     title = (title or "").strip()
-    if not title or len(title) > 120:
+    if not title or len(title) > 120 or "\x00" in title:
         errors["title"] = "请填写标题（不超过 120 字）。"
     context = (context or "").strip()
     if len(context) > 80:
@@ -286,6 +286,8 @@ def clean_answers(questions: Sequence[Question], answers: Mapping[Any, Any]) -> 
                 continue
             if not isinstance(value, str):
                 errors[key] = f"{label}：应为文字。"
+            elif "\x00" in value:
+                errors[key] = f"{label}：含有不允许的控制字符。"
             elif len(value.strip()) > TEXT_MAX:
                 errors[key] = f"{label}：不能超过 {TEXT_MAX} 字。"
             elif value.strip():
@@ -301,8 +303,8 @@ def response_submit(*, actor: Any, survey_id: int, answers: Mapping[Any, Any]) -
     if not has_permission(actor, Response, "add"):
         raise PermissionDenied("您没有参加满意度测评的权限。")
     person = person_of(actor)
-    if person is None:
-        raise PermissionDenied("您的账户未关联人员信息，不能参加测评。")
+    if person is None:  # an account with no person is eligible for no survey
+        raise Http404
     survey = eligible_surveys(person, Survey.objects.filter(pk=survey_id)).first()
     if survey is None:
         raise Http404

@@ -114,7 +114,7 @@ def test_one_response_per_person_and_refusals(mine):
         services.response_submit(
             actor=mine.users["member_b"], survey_id=s.pk, answers=full_answers(s)
         )
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Http404):
         services.response_submit(
             actor=mine.users["secretary_a"], survey_id=s.pk, answers=full_answers(s)
         )
