@@ -109,3 +109,44 @@ register_nav(
         visible=_self_check_visible,
     ),
 )
+
+
+# --- annual evaluation and star members (area ENGINE) ---------------------------------------
+def _annual_visible(user: Any) -> bool:
+    from dangjian.assessment.models import AnnualEvaluation
+    from dangjian.core.scope import has_permission
+
+    return bool(getattr(user, "is_authenticated", False)) and has_permission(
+        user, AnnualEvaluation, "view"
+    )
+
+
+def _star_self_visible(user: Any) -> bool:
+    from dangjian.assessment.models import StarMemberRating
+    from dangjian.core.scope import has_permission
+
+    return (
+        bool(getattr(user, "is_authenticated", False))
+        and getattr(user, "person", None) is not None
+        and has_permission(user, StarMemberRating, "change")
+    )
+
+
+register_nav(
+    NavItem(
+        "考核评价",
+        "年终总评",
+        "assessment:annual_list",
+        icon="🏆",
+        order=66,
+        visible=_annual_visible,
+    ),
+    NavItem(
+        "考核评价",
+        "星级党员自评",
+        "assessment:star_member_self",
+        icon="✍",
+        order=67,
+        visible=_star_self_visible,
+    ),
+)
