@@ -1,6 +1,6 @@
 """URLs of the assessment engine, one list per views module."""
 
-from dangjian.assessment.views import reports, results, rounds, schemes, sheets
+from dangjian.assessment.views import annual, reports, results, rounds, schemes, sheets
 
 app_name = "assessment"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     *sheets.urlpatterns,
     *results.urlpatterns,
     *reports.urlpatterns,
+    *annual.urlpatterns,
 ]
