@@ -142,7 +142,7 @@ def parse_formula(text: str) -> dict[str, Any]:
         return {}
     try:
         value = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise ValidationError(
             f"计分公式不是有效的 JSON：{exc.msg}（第{exc.pos + 1}个字符）。"
         ) from exc

@@ -240,7 +240,10 @@ def minutes_archived(branch_ids: list[int], period: Period) -> dict[int, Indicat
     wanted = set(branch_ids)
     tally: dict[int, list[Any]] = {pk: [0, 0, []] for pk in branch_ids}
     for pk, org_id, parent_id, state in rows:
-        entry = tally[org_id if org_id in wanted else parent_id]
+        owner = org_id if org_id in wanted else parent_id
+        if owner not in tally:
+            continue
+        entry = tally[owner]
         entry[0] += 1
         entry[1] += int(state == Meeting.State.ARCHIVED)
         entry[2].append(pk)

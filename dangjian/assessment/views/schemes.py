@@ -141,7 +141,7 @@ def scheme_create(request: HttpRequest) -> HttpResponse:
                 if values["standard"]:
                     scheme = services.scheme_load_standard(
                         actor=request.user,
-                        party_org=PartyOrg.objects.get(pk=org_id),
+                        party_org=PartyOrg.objects.get(pk=org_id or 0),
                         year=year or 0,
                         publish=False,
                     )
@@ -316,7 +316,10 @@ def category_form(request: HttpRequest, pk: int, category_pk: int | None = None)
                 actor=request.user,
                 scheme_id=scheme.pk,
                 category_id=category.pk if category else None,
-                **values,
+                code=values["code"],
+                name=values["name"],
+                domain=values["domain"],
+                max_points=values["max_points"],
             )
         except ValidationError as exc:
             errors = _field_errors(exc)
