@@ -8,6 +8,10 @@ class AssessmentConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.assessment import (
+            demo,
             nav,  # noqa: F401
             reports,  # noqa: F401  (the scores Excel export)
         )
+        from dangjian.core.registries import register_demo_loader
+
+        register_demo_loader(90, demo.load)  # after the ledgers: scores come from their records
