@@ -316,6 +316,11 @@ def round_advance(
         changes["surveys"] = _create_surveys(actor, rnd)
     elif to_state == State.SCORING:
         _check_self_checks(rnd, today)
+        # scorers see the automatic criteria's points and the records behind them from the start
+        from dangjian.assessment.services.engine import round_compute
+
+        round_compute(round_id=rnd.pk, actor=actor)
+        rnd.refresh_from_db()
     elif to_state == State.REVIEW:
         _check_scored(rnd)
     elif to_state == State.NOTICE:
@@ -352,6 +357,30 @@ def round_advance(
     rnd.save()
     audit_record("assessment.round_advance", obj=rnd, actor=actor, changes=changes)
     return rnd
+
+
+RECOMPUTE_STATES = (State.SCORING, State.REVIEW, State.OBJECTIONS)
+
+
+@transaction.atomic
+def round_recompute(*, actor: Any, round_id: int) -> dict[str, Any]:
+    """Recompute the automatic criteria from the records as they are now (while scoring)."""
+    _require(actor, AssessmentRound, "change", "您没有重新计算考核得分的权限。")
+    rnd = _locked_round(actor, round_id)
+    if rnd.state not in RECOMPUTE_STATES:
+        raise ValidationError(
+            f"当前阶段为“{State(rnd.state).label}”，只有评分、审核和异议处理阶段可以重新计算。"
+        )
+    from dangjian.assessment.services.engine import round_compute
+
+    summary = round_compute(round_id=rnd.pk, actor=actor)
+    audit_record(
+        "assessment.round_recompute",
+        obj=rnd,
+        actor=actor,
+        changes={k: v for k, v in summary.items() if isinstance(v, int | str)},
+    )
+    return summary
 
 
 # --- scorer assignments ---------------------------------------------------------------------

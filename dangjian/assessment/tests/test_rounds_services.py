@@ -464,3 +464,34 @@ def test_spot_checks(mine):
         is_model_site=True,
     )
     assert ScoreSheet.objects.get(pk=row.sheet_id).is_model_site
+
+
+def test_scoring_starts_with_the_automatic_criteria_computed_and_recompute(mine):
+    """Entering 'scoring' computes indicator criteria from the records so scorers see them;
+    a manager may recompute while scoring, not before."""
+    from dangjian.orglife.tests.helpers import hold
+
+    scheme = build_scheme(mine.committee)
+    ind = Criterion.objects.get(category__scheme=scheme, code="A2")
+    ind.method = ScoringMethod.INDICATOR
+    ind.indicator_key = "orglife.quorum_rate"
+    ind.formula = {"kind": "linear", "zero_at": 0, "full_at": 100}
+    ind.save()
+    rnd = _create(mine, scheme)
+    _advance(mine, rnd, State.SELF_CHECK)
+    with pytest.raises(ValidationError, match="重新计算"):
+        svc.round_recompute(actor=mine.users["shuji"], round_id=rnd.pk)
+    _advance(mine, rnd, State.SCORING, today=dt.date(2026, 4, 21))
+    score = _score(rnd, mine.branch_a, "A2")
+    assert score.computed_points == ind.max_points  # no quorum meeting: 100 %
+    assert score.computed_records == [] and "0" in score.computed_detail
+    version = score.version
+    meeting = hold(mine, "branch_general", dt.date(2026, 2, 10), org=mine.branch_a, present=[])
+    with pytest.raises(PermissionDenied):
+        svc.round_recompute(actor=mine.users["secretary_a"], round_id=rnd.pk)
+    svc.round_recompute(actor=mine.users["shuji"], round_id=rnd.pk)
+    score.refresh_from_db()
+    assert score.computed_points == Decimal("0.00")  # the assembly missed its quorum
+    assert [meeting.pk] == [pk for _, pk in score.computed_records]
+    assert score.version == version  # the scorer's input is not made stale by a recompute
+    assert AuditEvent.objects.filter(event_type="assessment.round_recompute").count() == 1

@@ -146,6 +146,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "progress": sel.round_progress(rnd, user),
         **sel.round_related(rnd, user),
         "can_manage": can_manage,
+        "recompute_states": [str(s) for s in svc.RECOMPUTE_STATES],
         "categories": Category.objects.filter(scheme=rnd.scheme_id) if can_manage else [],
         "criteria": Criterion.objects.filter(category__scheme=rnd.scheme_id).select_related(
             "category"
@@ -169,6 +170,18 @@ def round_advance(request: HttpRequest, pk: int) -> HttpResponse:
         _error(request, exc)
     else:
         messages.success(request, f"已进入“{rnd.get_state_display()}”阶段。")
+    return redirect("assessment:round_detail", pk)
+
+
+@require_POST
+def round_recompute(request: HttpRequest, pk: int) -> HttpResponse:
+    rnd = _round_or_404(request, pk, "change")
+    try:
+        svc.round_recompute(actor=request.user, round_id=rnd.pk)
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, "已按系统记录重新计算自动指标和总分。")
     return redirect("assessment:round_detail", pk)
 
 
@@ -300,6 +313,7 @@ urlpatterns: list[URLPattern] = [
     path("rounds/new/", round_create, name="round_create"),
     path("rounds/<int:pk>/", round_detail, name="round_detail"),
     path("rounds/<int:pk>/advance/", round_advance, name="round_advance"),
+    path("rounds/<int:pk>/recompute/", round_recompute, name="round_recompute"),
     path("rounds/<int:pk>/assignments/", assignment_add, name="assignment_add"),
     path(
         "rounds/<int:pk>/assignments/<int:assignment_pk>/remove/",
