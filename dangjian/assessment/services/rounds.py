@@ -291,6 +291,22 @@ def _create_surveys(actor: Any, rnd: AssessmentRound) -> int:
     return made
 
 
+def _close_surveys(actor: Any, rnd: AssessmentRound) -> int:
+    """The satisfaction surveys end when scoring starts: results are computed only from closed
+    surveys, so nobody can watch a branch's figure move after one person's answer."""
+    from dangjian.surveys.models import Survey
+    from dangjian.surveys.services import survey_close
+
+    ids = list(
+        Survey.objects.filter(
+            context=f"assessment.round:{rnd.pk}", state=Survey.State.OPEN
+        ).values_list("pk", flat=True)
+    )
+    for survey_id in ids:
+        survey_close(actor=actor, survey_id=survey_id)
+    return len(ids)
+
+
 @transaction.atomic
 def round_advance(
     *, actor: Any, round_id: int, to_state: str, today: dt.date | None = None
@@ -316,6 +332,7 @@ def round_advance(
         changes["surveys"] = _create_surveys(actor, rnd)
     elif to_state == State.SCORING:
         _check_self_checks(rnd, today)
+        changes["surveys_closed"] = _close_surveys(actor, rnd)
         # scorers see the automatic criteria's points and the records behind them from the start
         from dangjian.assessment.services.engine import round_compute
 

@@ -495,3 +495,25 @@ def test_scoring_starts_with_the_automatic_criteria_computed_and_recompute(mine)
     assert [meeting.pk] == [pk for _, pk in score.computed_records]
     assert score.version == version  # the scorer's input is not made stale by a recompute
     assert AuditEvent.objects.filter(event_type="assessment.round_recompute").count() == 1
+
+
+def test_round_surveys_open_at_self_check_and_close_when_scoring_starts(mine):
+    from dangjian.surveys.models import Survey
+
+    scheme = build_scheme(mine.committee)
+    crit = Criterion.objects.get(category__scheme=scheme, code="B1")
+    crit.method = ScoringMethod.SURVEY
+    crit.survey_audience = "members"
+    crit.formula = {"kind": "linear", "zero_at": 60, "full_at": 100}
+    crit.save()
+    rnd = _create(mine, scheme)
+    _advance(mine, rnd, State.SELF_CHECK)
+    surveys = Survey.objects.filter(context=f"assessment.round:{rnd.pk}")
+    assert sorted(surveys.values_list("subject_org_id", flat=True)) == sorted(
+        [mine.branch_a.pk, mine.branch_b.pk]
+    )
+    assert set(surveys.values_list("state", "audience")) == {("open", "members")}
+    _advance(mine, rnd, State.SCORING, today=dt.date(2026, 4, 21))
+    assert set(surveys.values_list("state", flat=True)) == {"closed"}
+    score = _score(rnd, mine.branch_a, "B1")
+    assert score.computed_points is None and "参评" in score.computed_detail  # below the minimum
