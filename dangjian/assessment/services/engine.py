@@ -34,12 +34,14 @@ Scoring rules (RULES.md "Branch star rating"):
 from __future__ import annotations
 
 import importlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -108,10 +110,12 @@ def _survey_scores(context: str, org_ids: list[int], audience: str) -> dict[int,
 def bulk_set(
     model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> int:
-    """UPDATE ``fields`` of many rows with one ``executemany`` (one statement, many rows).
+    """UPDATE ``fields`` of many rows in ONE statement, whatever their number.
 
-    ``rows``: ``(pk, value, ...)`` in the order of ``fields``. Values go through each field's
-    own ``get_db_prep_save`` so decimals and JSON are stored exactly as ``save()`` would.
+    ``rows``: ``(pk, value, ...)`` in the order of ``fields``. PostgreSQL: one
+    ``UPDATE … FROM unnest(arrays)`` (one array per column); other databases: one
+    ``executemany`` of a parameterised UPDATE (SQLite runs it in-process). Values go through
+    each field's own ``get_db_prep_save`` so decimals and JSON are stored as ``save()`` would.
     """
     items = list(rows)
     if not items:
@@ -120,8 +124,11 @@ def bulk_set(
     quote = connection.ops.quote_name
     model_fields: list[Any] = [meta.get_field(name) for name in fields]
     pk_column: str = meta.pk.column  # type: ignore[union-attr]
+    table = quote(meta.db_table)
+    if connection.vendor == "postgresql":
+        return _bulk_set_unnest(table, pk_column, model_fields, items)
     sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 (names from the model)
-        quote(meta.db_table),
+        table,
         ", ".join(f"{quote(f.column)} = %s" for f in model_fields),
         quote(pk_column),
     )
@@ -137,6 +144,42 @@ def bulk_set(
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+    return len(items)
+
+
+def _bulk_set_unnest(
+    table: str, pk_column: str, model_fields: list[Any], items: list[Sequence[Any]]
+) -> int:
+    """PostgreSQL: ``UPDATE t SET c = v.c … FROM unnest(%s::type[], …) AS v(…) WHERE t.pk = v.pk``.
+
+    JSON columns travel as text arrays and are cast per row (``v.c::jsonb``)."""
+    quote = connection.ops.quote_name
+    columns: list[list[Any]] = [[row[0] for row in items]]
+    casts = ["bigint[]"]
+    setters = []
+    for index, field in enumerate(model_fields, start=1):
+        name = f"c{index}"
+        if isinstance(field, models.JSONField):
+            casts.append("text[]")
+            columns.append(
+                [
+                    None if row[index] is None else json.dumps(row[index], cls=DjangoJSONEncoder)
+                    for row in items
+                ]
+            )
+            setters.append(f"{quote(field.column)} = v.{name}::jsonb")
+        else:
+            casts.append(f"{field.db_type(connection)}[]")
+            columns.append([field.get_db_prep_save(row[index], connection) for row in items])
+            setters.append(f"{quote(field.column)} = v.{name}")
+    names = ", ".join(["pk", *(f"c{i}" for i in range(1, len(model_fields) + 1))])
+    sql = (
+        f"UPDATE {table} SET {', '.join(setters)} "  # noqa: S608 (names from the model)
+        f"FROM unnest({', '.join(f'%s::{cast}' for cast in casts)}) AS v({names}) "
+        f"WHERE {table}.{quote(pk_column)} = v.pk"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, columns)
     return len(items)
 
 
