@@ -376,6 +376,7 @@ def seed_roles(role_model: Any) -> None:
             },
         )
 
+
 # Satisfaction surveys (appended by the surveys app). The committee and the organisation
 # department run them; a branch reads the surveys about its subtree (results once closed);
 # anyone whose account is a person may answer (``add_response``), the eligibility check deciding

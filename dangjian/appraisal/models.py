@@ -55,6 +55,11 @@ class AppraisalRound(models.Model):
     def __str__(self) -> str:
         return f"{self.branch.name} {self.year}年度民主评议"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("appraisal:detail", args=[self.pk])
+
 
 class AppraisalEntry(models.Model):
     """One member appraised in a round: self-assessment and final grade."""

@@ -136,6 +136,11 @@ class DevelopmentCase(models.Model):
     def __str__(self) -> str:
         return f"{self.person_id} 发展档案"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("development:detail", args=[self.pk])
+
 
 class StepRecord(models.Model):
     case = models.ForeignKey(DevelopmentCase, on_delete=models.CASCADE, related_name="steps")

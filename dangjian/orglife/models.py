@@ -125,6 +125,11 @@ class Meeting(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("orglife:detail", args=[self.pk])
+
     @property
     def counts(self) -> bool:
         """Does this meeting count toward compliance (held, and quorate where required)?"""

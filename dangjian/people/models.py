@@ -160,6 +160,11 @@ class Person(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.employee_no}）"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("people:detail", args=[self.pk])
+
     @property
     def is_party_member(self) -> bool:
         return self.political_status in PARTY_MEMBER_STATUSES

@@ -98,6 +98,11 @@ class Transfer(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.person_id}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("transfers:detail", args=[self.pk])
+
     @property
     def is_open(self) -> bool:
         return self.status in (
