@@ -1,12 +1,11 @@
-"""Menu entries of the assessment engine (each helper adds its own line below)."""
+"""Menu entries of the assessment engine, in the order of the work: dashboard, schemes, rounds,
+self-check, (surveys: 64 and 69), results, annual evaluation, star members."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from dangjian.core.registries import NavItem, register_nav
-
-# register_nav(NavItem("考核评价", ...)) lines are added by each area as its pages land.
 
 
 def _results_visible(user: Any) -> bool:
@@ -37,14 +36,14 @@ register_nav(
         visible=_dashboard_visible,
     ),
     NavItem(
-        "考核评价", "考核结果", "assessment:results", icon="🏅", order=64, visible=_results_visible
+        "考核评价", "考核结果", "assessment:results", icon="🏅", order=65, visible=_results_visible
     ),
     NavItem(
         "考核评价",
         "我的考核结果",
         "assessment:my_results",
         icon="⭐",
-        order=65,
+        order=66,
         visible=_results_visible,
     ),
 )
@@ -97,7 +96,7 @@ register_nav(
         "考核轮次",
         "assessment:round_list",
         icon="📋",
-        order=61,
+        order=62,
         visible=_rounds_visible,
     ),
     NavItem(
@@ -105,7 +104,7 @@ register_nav(
         "支部自查",
         "assessment:self_check_home",
         icon="📝",
-        order=62,
+        order=63,
         visible=_self_check_visible,
     ),
 )
@@ -138,7 +137,7 @@ register_nav(
         "年终总评",
         "assessment:annual_list",
         icon="🏆",
-        order=66,
+        order=67,
         visible=_annual_visible,
     ),
     NavItem(
@@ -146,7 +145,7 @@ register_nav(
         "星级党员自评",
         "assessment:star_member_self",
         icon="✍",
-        order=67,
+        order=68,
         visible=_star_self_visible,
     ),
 )

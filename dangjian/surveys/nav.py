@@ -22,6 +22,6 @@ def _answer(user: Any) -> bool:
 
 
 register_nav(
-    NavItem("考核评价", "满意度测评", "surveys:list", icon="📋", order=60, visible=_manage),
-    NavItem("考核评价", "我的测评", "surveys:mine", icon="✅", order=61, visible=_answer),
+    NavItem("考核评价", "满意度测评", "surveys:list", icon="📋", order=64, visible=_manage),
+    NavItem("考核评价", "我的测评", "surveys:mine", icon="✅", order=69, visible=_answer),
 )
