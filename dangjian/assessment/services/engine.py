@@ -38,6 +38,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -192,8 +193,14 @@ def _formula_points(
 ) -> Decimal | None:
     if value is None:
         return None
+    return _points_cached(json.dumps(formula, sort_keys=True), value, max_points)
+
+
+@lru_cache(maxsize=65536)
+def _points_cached(formula: str, value: float, max_points: Decimal) -> Decimal | None:
+    """Many branches share a value (100 %, 0 days …): each (formula, value) is computed once."""
     try:
-        return q(points_from_value(formula, value, max_points))
+        return q(points_from_value(json.loads(formula), value, max_points))
     except ValidationError:  # an invalid formula scores nothing rather than stop the round
         return None
 
