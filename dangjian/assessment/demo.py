@@ -287,9 +287,11 @@ def _finish(rnd: AssessmentRound, *, rng: random.Random, objections: bool) -> No
             resolution="考核办法明确按季度计算信息报送数量，维持原评分。",
             resolved_at=published + dt.timedelta(days=2),
         )
-        first = Criterion.objects.filter(category__scheme=rnd.scheme, category__domain="publicity")
-        if first.exists():
-            objection.criteria.add(first.first())
+        publicity = Criterion.objects.filter(
+            category__scheme=rnd.scheme, category__domain="publicity"
+        ).first()
+        if publicity is not None:
+            objection.criteria.add(publicity)
     AssessmentRound.objects.filter(pk=rnd.pk).update(
         state=AssessmentRound.State.FINAL,
         is_public=True,
@@ -309,7 +311,7 @@ def load(*, today: dt.date, rng: random.Random) -> None:
         return
     branches = list(PartyOrg.objects.filter(kind=PartyOrg.Kind.BRANCH).order_by("path"))
     current = Period.containing(today, "quarter")
-    quarters = []
+    quarters: list[Period] = []
     period = current
     for _ in range(4):
         period = period.previous()

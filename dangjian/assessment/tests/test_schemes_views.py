@@ -223,8 +223,11 @@ def test_export_job_is_started_and_scoped(mine, schemes):
     resp = mine.client("shuji").post(reverse("assessment:scheme_export", args=[own.pk]))
     job = Job.objects.get(kind="export:assessment.scheme_criteria")
     assert resp.status_code == 302 and str(job.uid) in resp["Location"]
-    headers, rows = exporter("assessment.scheme_criteria")[1](mine.users["shuji"], job.params)
-    rows = list(rows)
+    found_headers, found = exporter("assessment.scheme_criteria")[1](
+        mine.users["shuji"], job.params
+    )
+    headers = list(found_headers)
+    rows = list(found)
     assert len(rows) == 67 and headers[0] == "大项编号"
     assert any(r[2] == "A01" and "支部党员大会" in r[7] for r in rows)
     _, none = exporter("assessment.scheme_criteria")[1](mine.users["union"], job.params)
