@@ -227,7 +227,7 @@ def test_export_job_is_started_and_scoped(mine, schemes):
         mine.users["shuji"], job.params
     )
     headers = list(found_headers)
-    rows = list(found)
+    rows = [list(r) for r in found]
     assert len(rows) == 67 and headers[0] == "大项编号"
     assert any(r[2] == "A01" and "支部党员大会" in r[7] for r in rows)
     _, none = exporter("assessment.scheme_criteria")[1](mine.users["union"], job.params)
