@@ -61,7 +61,7 @@ STAR_RULE_KEYS = ("assessment.star_thresholds", "assessment.five_star_requires_i
 MEMBER_PARTS = {"self": "本人自评", "branch": "支部评分", "masses": "群众评议"}
 
 
-def _may(actor: Any, model: type[Any], action: str, path: str) -> bool:
+def may(actor: Any, model: type[Any], action: str, path: str) -> bool:
     """May ``actor`` ``action`` rows of ``model`` at the organisation with ``path``?"""
     if actor is SYSTEM:
         return True
@@ -76,7 +76,7 @@ def _may(actor: Any, model: type[Any], action: str, path: str) -> bool:
 
 
 def _require(actor: Any, model: type[Any], action: str, path: str) -> None:
-    if not _may(actor, model, action, path):
+    if not may(actor, model, action, path):
         raise PermissionDenied("您没有管理该党委年终总评的权限。")
 
 
@@ -290,7 +290,7 @@ def may_rate_as_branch(actor: Any, rating: StarMemberRating) -> bool:
         rating.person_id
     ):
         return False
-    return _may(actor, StarMemberRating, "change", rating.branch.path)
+    return may(actor, StarMemberRating, "change", rating.branch.path)
 
 
 def may_rate_self(actor: Any, rating: StarMemberRating) -> bool:
