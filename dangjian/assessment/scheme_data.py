@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (scheme text is data: long Chinese standards stay on one line)
 """The demo mine's scheme (六考一评): 6 categories, 67 criteria, 100 points plus capped bonus.
 
 Loaded by ``services.schemes.scheme_load_standard`` through the ordinary services (so it is
