@@ -12,6 +12,7 @@ class AssessmentConfig(AppConfig):
             nav,  # noqa: F401
             reports,  # noqa: F401  (the scores Excel export)
         )
+        from dangjian.assessment.selectors import rounds  # noqa: F401  (the rounds export)
         from dangjian.core.registries import register_demo_loader
 
         register_demo_loader(90, demo.load)  # after the ledgers: scores come from their records

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from dangjian.assessment.models import (
     AssessmentRound,
@@ -27,6 +28,7 @@ from dangjian.assessment.models import (
     SpotCheck,
 )
 from dangjian.assessment.services.rounds import may_for_branch, scorable_ids, score_open
+from dangjian.core.exports import register_export
 from dangjian.core.scope import has_permission, restrict
 
 
@@ -42,7 +44,73 @@ def round_list(
         qs = qs.filter(state=state)
     if kind in AssessmentRound.Kind.values:
         qs = qs.filter(kind=kind)
-    return qs.annotate(sheet_count=Count("sheets", distinct=True))
+    # counted in a subquery: the scope filter joins the sheets, which would narrow a plain Count
+    # to the user's own branches (a secretary would read "1 branch assessed")
+    return qs.annotate(sheet_count=_sheet_count())
+
+
+def _sheet_count(**conditions: Any) -> Any:
+    rows = (
+        ScoreSheet.objects.filter(round=OuterRef("pk"), **conditions)
+        .order_by()
+        .values("round")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+ROUND_HEADERS = [
+    "名称",
+    "类型",
+    "年度",
+    "季度",
+    "考核期开始",
+    "考核期结束",
+    "开始日期",
+    "截止日期",
+    "阶段",
+    "参评支部数",
+    "已提交自查",
+    "结果公布时间",
+]
+
+
+def may_export_rounds(user: Any) -> bool:
+    return has_permission(user, AssessmentRound, "view") and has_permission(
+        user, ScoreSheet, "export"
+    )
+
+
+@register_export("assessment.rounds", "考核轮次")
+def export_rounds(user: Any, params: dict[str, Any]) -> tuple[list[str], Any]:
+    """The round list as filtered on the page, re-read through the owner's scope by the job."""
+    if not may_export_rounds(user):
+        return ROUND_HEADERS, []
+    filters = {k: str(params.get(k, ""))[:40] for k in ("q", "year", "state")}
+    rounds = (
+        round_list(user=user, **filters)
+        .annotate(submitted=_sheet_count(self_check__submitted_at__isnull=False))
+        .order_by("-period_start", "-id")
+    )
+    rows = (
+        [
+            r.name,
+            r.get_kind_display(),
+            r.year,
+            r.quarter or "",
+            r.period_start,
+            r.period_end,
+            r.opens_on,
+            r.closes_on,
+            r.get_state_display(),
+            getattr(r, "sheet_count", 0),
+            getattr(r, "submitted", 0),
+            r.published_at.strftime("%Y-%m-%d %H:%M") if r.published_at else "",
+        ]
+        for r in rounds.iterator()
+    )
+    return ROUND_HEADERS, rows
 
 
 def round_get(*, user: Any, pk: int, action: str = "view") -> AssessmentRound | None:

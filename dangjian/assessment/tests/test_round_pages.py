@@ -301,3 +301,35 @@ def test_spot_check_page(mine, rnd):
     assert mine.client("secretary_a").post(url, {"method": "random"}).status_code == 403
     assert mine.client("member_b").get(url).status_code == 403
     _ = dt
+
+
+# persona -> (export allowed, rounds in the file)
+EXPORT = {
+    "shuji": (200, 2),
+    "zuzhi": (200, 2),
+    "secretary_a": (200, 1),  # only the round branch A is assessed in
+    "member_b": (403, 0),
+    "union": (403, 0),
+    "sysadmin": (403, 0),
+}
+
+
+@pytest.mark.parametrize("persona", sorted(EXPORT))
+def test_round_list_export_scoped(mine, persona):
+    from dangjian.core.exports import exporter
+
+    scheme = build_scheme(mine.committee)
+    build_round(scheme, [mine.branch_a, mine.branch_b], state=State.SCORING, name="第一季度考核")
+    build_round(scheme, [mine.branch_b], state=State.SELF_CHECK, quarter=2, name="第二季度考核")
+    status, count = EXPORT[persona]
+    resp = mine.client(persona).post(reverse("assessment:round_export"), {"year": "2026"})
+    assert resp.status_code == status
+    headers, found = exporter("assessment.rounds")[1](mine.users[persona], {"year": "2026"})
+    rows = [list(r) for r in found]
+    assert len(rows) == count and next(iter(headers)) == "名称"
+    if persona == "secretary_a":
+        assert rows[0][0] == "第一季度考核" and rows[0][9] == 2  # two branches in that round
+    if persona == "shuji":
+        assert {r[0] for r in rows} == {"第一季度考核", "第二季度考核"}
+        none = exporter("assessment.rounds")[1](mine.users[persona], {"year": "2025"})[1]
+        assert list(none) == []

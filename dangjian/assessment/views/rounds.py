@@ -28,6 +28,7 @@ from dangjian.assessment.models import (
 )
 from dangjian.assessment.selectors import rounds as sel
 from dangjian.assessment.services import rounds as svc
+from dangjian.core.exports import export_start
 from dangjian.core.listing import paginate_sorted
 from dangjian.core.scope import has_permission
 
@@ -77,12 +78,22 @@ def round_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "states": State.choices,
         "can_add": has_permission(request.user, AssessmentRound, "add"),
+        "can_export": sel.may_export_rounds(request.user),
         "page_title": "考核轮次",
         "breadcrumbs": [("考核轮次", "")],
     }
     if getattr(request, "htmx", False) and request.headers.get("HX-Target") == "round-results":
         return render(request, "assessment/rounds/list.html#results", context)
     return render(request, "assessment/rounds/list.html", context)
+
+
+@require_POST
+def round_export(request: HttpRequest) -> HttpResponse:
+    if not sel.may_export_rounds(request.user):
+        raise PermissionDenied("您没有导出考核轮次的权限。")
+    params = {k: str(request.POST.get(k, "")).strip()[:40] for k in ("q", "year", "state")}
+    job = export_start(user=request.user, key="assessment.rounds", params=params)
+    return render(request, "core/job.html#job-progress", {"job": job})
 
 
 @require_http_methods(["GET", "POST"])
@@ -311,6 +322,7 @@ def objection_resolve(request: HttpRequest, pk: int, objection_pk: int) -> HttpR
 urlpatterns: list[URLPattern] = [
     path("rounds/", round_list, name="round_list"),
     path("rounds/new/", round_create, name="round_create"),
+    path("rounds/export/", round_export, name="round_export"),
     path("rounds/<int:pk>/", round_detail, name="round_detail"),
     path("rounds/<int:pk>/advance/", round_advance, name="round_advance"),
     path("rounds/<int:pk>/recompute/", round_recompute, name="round_recompute"),
