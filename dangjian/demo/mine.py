@@ -399,6 +399,27 @@ def _statuses(rng: random.Random, members: int, probationary: int, others: int) 
 
 
 @transaction.atomic
+def ensure_reference_data() -> None:
+    """The rows the data migrations seed (rules, roles, meeting types, development steps, dues
+    brackets), inserted again where missing — e.g. after a test database flush. Never overwrites
+    what authorised users edited."""
+    from django.apps import apps
+
+    from dangjian.accounts.roles import seed_roles
+    from dangjian.core.models import Rule
+    from dangjian.core.rules import seed_rules
+    from dangjian.development.defaults import seed_steps
+    from dangjian.dues.defaults import seed as seed_dues
+    from dangjian.orglife.rules import seed_meeting_types
+
+    seed_rules(Rule)
+    if not Role.objects.exists():
+        seed_roles(Role)
+    seed_meeting_types(apps.get_model("orglife", "MeetingType"))
+    seed_steps(apps.get_model("development", "StepRule"))
+    seed_dues(apps)
+
+
 def load_demo_mine(*, reset: bool = False, today: dt.date | None = None) -> DemoSummary:
     """Build the demo mine; with ``reset`` wipe the business data first (audit trail kept)."""
     started = timezone.now()
@@ -407,6 +428,7 @@ def load_demo_mine(*, reset: bool = False, today: dt.date | None = None) -> Demo
     elif PartyOrg.objects.exists():
         raise RuntimeError("数据库中已有组织数据；如需重新加载演示数据，请使用 --reset。")
     today = today or timezone.localdate()
+    ensure_reference_data()
     b = _Builder(today)
     rng = b.rng
 
