@@ -39,8 +39,8 @@ def test_scheme_new_version_edit_and_publish(page, live_server, mine):  # noqa: 
     page.click("[data-testid=scheme-new-version]")
     draft = AssessmentScheme.objects.get(based_on=first)
     expect(page).to_have_url(f"{live_server.url}/assessment/schemes/{draft.pk}/")
-    code = Criterion.objects.filter(category__scheme=draft).order_by("id").first().code
-    crit = Criterion.objects.get(category__scheme=draft, code=code)
+    crit = Criterion.objects.filter(category__scheme=draft).order_by("id")[0]
+    code = crit.code
     row = page.locator(f"[data-testid=criterion-{code}]")
     row.get_by_role("link", name="修改").click()
     form = page.locator("[data-testid=criterion-form]")
