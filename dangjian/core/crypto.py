@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,7 +85,10 @@ class KeyRing:
         )
 
 
-_ring_cache: tuple[Path, tuple[int, int, int], KeyRing] | None = None
+_ring_cache: tuple[str, tuple[int, int, int], KeyRing, float] | None = None
+# How often a running process looks at the key file again (a stat per sealed value read cost
+# more than the decryption). Rotation in this process reloads at once (``keyring_reload``).
+RING_CHECK_SECONDS = 1.0
 
 
 def key_file() -> Path:
@@ -100,16 +104,23 @@ def keyring() -> KeyRing:
     has replaced the file, while older versions stay readable (CRY-05).
     """
     global _ring_cache
-    path = key_file()
+    from django.conf import settings
+
+    name = str(settings.FIELD_KEY_FILE)
+    cached = _ring_cache
+    now = time.monotonic()
+    if cached is not None and cached[0] == name and now - cached[3] < RING_CHECK_SECONDS:
+        return cached[2]
+    path = Path(name)
     if not path.exists():
         KeyRing.generate().dump(path)
     stat = path.stat()
     stamp = (stat.st_mtime_ns, stat.st_ino, stat.st_size)
-    cached = _ring_cache
-    if cached is not None and cached[0] == path and cached[1] == stamp:
+    if cached is not None and cached[0] == name and cached[1] == stamp:
+        _ring_cache = (name, stamp, cached[2], now)
         return cached[2]
     ring = KeyRing.load(path)
-    _ring_cache = (path, stamp, ring)
+    _ring_cache = (name, stamp, ring, now)
     return ring
 
 
