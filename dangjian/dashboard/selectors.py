@@ -1,6 +1,10 @@
 """What the home page shows: the key figures of the user's scope and what they must do now.
 
 Read-only views over other apps' scoped selectors; every count goes through ``restrict``.
+The business home's figures and organisation warnings read the whole scope (every person in
+it, the rule checks of its organisations), so they are kept per *data scope* in
+``HomeSnapshot`` and recomputed when the data version changes (docs/decisions.md, the same
+design as the structure analytics); the to-do centre's reminders are read live per request.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +21,9 @@ from dangjian.core.rules import rule
 from dangjian.core.scope import has_permission, restrict
 from dangjian.orgs.models import PartyOrg
 from dangjian.people.models import PARTY_MEMBER_STATUSES, Person, PoliticalStatus
+
+ORG_CHECK_LIMIT = 5000  # organisations of the scope whose rule checks run
+WARNING_LIMIT = 20  # organisation warnings listed on the page; the organisation list has all
 
 
 @dataclass
@@ -41,6 +48,13 @@ class Home:
     todos: list[Todo] = field(default_factory=list)
     person: Person | None = None
     reminders: dict[str, Any] = field(default_factory=dict)  # the to-do centre
+    warnings_total: int = 0  # organisation rule warnings found; ``todos`` lists WARNING_LIMIT
+    computed_at: dt.datetime | None = None  # when the business figures were computed
+    cached: bool = False  # read from the scope's snapshot
+
+    @property
+    def warnings_shown(self) -> int:
+        return min(self.warnings_total, WARNING_LIMIT)
 
 
 def _people_url(**params: Any) -> str:
@@ -53,7 +67,9 @@ def _people_url(**params: Any) -> str:
     return f"{base}?{urlencode(params)}" if params else base
 
 
-def _business_home(user: Any) -> Home:
+def _business_figures(user: Any) -> Home:
+    """Compute the business home's figures and warnings for ``user`` (reads the whole scope:
+    an aggregate over every person in it and the organisation rule checks)."""
     home = Home(kind="business")
     persons = restrict(Person.objects.all(), user, "view")
     stats = persons.aggregate(
@@ -117,18 +133,95 @@ def _business_home(user: Any) -> Home:
     from dangjian.core import registries
 
     warnings_for = getattr(registries, "org_warnings", None)
+    org_todos: list[Todo] = []
     if warnings_for is not None:
         org_ids = list(
             restrict(PartyOrg.objects.all(), user, "view")
             .filter(dissolved_on__isnull=True)
-            .values_list("id", flat=True)[:5000]
+            .values_list("id", flat=True)[:ORG_CHECK_LIMIT]
         )
         names = dict(PartyOrg.objects.filter(id__in=org_ids).values_list("id", "name"))
         for org_id, items in warnings_for(org_ids).items():
             for warning in items:
                 level = "danger" if getattr(warning, "level", "") == "red" else "warning"
-                home.todos.append(Todo(level, f"{names.get(org_id, '')}：{warning.message}"))
-    home.todos.sort(key=lambda t: {"danger": 0, "warning": 1, "info": 2}[t.level])
+                org_todos.append(Todo(level, f"{names.get(org_id, '')}：{warning.message}"))
+    org_todos.sort(key=_urgency)  # red first, then in the tree's order
+    home.warnings_total = len(org_todos)
+    home.todos += org_todos[:WARNING_LIMIT]
+    home.todos.sort(key=_urgency)
+    return home
+
+
+def _urgency(todo: Todo) -> int:
+    return {"danger": 0, "warning": 1, "info": 2}[todo.level]
+
+
+def _to_json(home: Home) -> dict[str, Any]:
+    return {
+        "figures": [[f.label, f.value, f.url, f.hint] for f in home.figures],
+        "todos": [[t.level, t.text, t.url] for t in home.todos],
+        "warnings_total": home.warnings_total,
+    }
+
+
+def _from_json(raw: dict[str, Any], computed_at: dt.datetime) -> Home:
+    return Home(
+        kind="business",
+        figures=[Figure(*f) for f in raw["figures"]],
+        todos=[Todo(*t) for t in raw["todos"]],
+        warnings_total=raw["warnings_total"],
+        computed_at=computed_at,
+        cached=True,
+    )
+
+
+def home_version(today: dt.date) -> str:
+    """Names the data the business home depends on, in a constant number of primary-key
+    lookups: ``people.analytics.data_version`` (date, persons, person history, organisations,
+    units, organisation events) plus the newest rule change (the member-count and term checks
+    read their limits from rules)."""
+    from dangjian.core.models import Rule
+    from dangjian.people.analytics import data_version
+
+    rules_changed = Rule.objects.order_by().aggregate(n=Count("pk"), at=Max("updated_at"))
+    at = rules_changed["at"].isoformat() if rules_changed["at"] else ""
+    return f"{data_version(today)}|{rules_changed['n']}|{at}"
+
+
+def _business_home(user: Any) -> Home:
+    """The business home from the snapshot of the user's data scope when it names the current
+    data and is younger than ``people.analytics_cache_minutes``, else computed and stored."""
+    from django.db import IntegrityError, transaction
+
+    from dangjian.dashboard.models import HomeSnapshot
+    from dangjian.people.analytics import scope_key
+
+    now = timezone.now()
+    max_age = int(rule("people.analytics_cache_minutes"))
+    if max_age <= 0:
+        home = _business_figures(user)
+        home.computed_at = now
+        return home
+    key = scope_key(user)
+    version = home_version(timezone.localdate())
+    snapshot = HomeSnapshot.objects.filter(scope_key=key).first()
+    if (
+        snapshot is not None
+        and snapshot.version == version
+        and now - snapshot.computed_at < dt.timedelta(minutes=max_age)
+        and snapshot.computed_at <= now
+    ):
+        return _from_json(snapshot.data, snapshot.computed_at)
+    home = _business_figures(user)
+    home.computed_at = now
+    try:  # replace, in the same two statements whether or not a snapshot existed
+        with transaction.atomic():
+            HomeSnapshot.objects.filter(scope_key=key).delete()
+            HomeSnapshot.objects.create(
+                scope_key=key, version=version, computed_at=now, data=_to_json(home)
+            )
+    except IntegrityError:  # another process stored the same scope first: theirs is as good
+        pass
     return home
 
 

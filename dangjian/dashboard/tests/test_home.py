@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
+from django.utils import timezone
 
 from dangjian.core.testing import ROLES
 
@@ -64,20 +68,70 @@ def test_lost_contact_member_becomes_a_todo(mine):
     assert not any("失联" in t.text for t in mine.client("member_b").get("/").context["home"].todos)
 
 
-def test_home_query_count_is_flat(mine):
-    client = mine.client("shuji")
-    client.get("/")
+def _add_persons(mine, count: int, *, start: int, branches: int = 0) -> None:
+    """``count`` more persons in bulk (figures only need the rows), spread over branch A and
+    ``branches`` new branches of the committee, with their own teams."""
+    from dangjian.core.scope import SYSTEM
+    from dangjian.orgs.services import org_create, unit_create
+    from dangjian.people.models import Person
+
+    places = [(mine.branch_a, mine.team_a1)]
+    for index in range(branches):
+        branch = org_create(
+            name=f"新建{start + index}党支部", kind="branch", parent=mine.committee, actor=SYSTEM
+        )
+        team = unit_create(
+            name=f"新建{start + index}班", kind="team", parent=mine.workshop_a, actor=SYSTEM
+        )
+        places.append((branch, team))
+    statuses = ["full", "probationary", "masses", "activist"]
+    Person.objects.bulk_create(
+        Person(
+            employee_no=f"B{start + seq:06d}",
+            name=f"批量{start + seq}",
+            gender="M",
+            birth_date=dt.date(1980, 1, 1),
+            unit=places[seq % len(places)][1],
+            party_org=places[seq % len(places)][0],
+            political_status=statuses[seq % len(statuses)],
+            is_front_line=seq % 2 == 0,
+        )
+        for seq in range(count)
+    )
+
+
+def _home_queries(client) -> tuple[int, int]:
+    """Queries of a warm home request (snapshot hit) and of one that recomputes (miss)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as small:
-        client.get("/")
-    from dangjian.core.scope import SYSTEM
-    from dangjian.core.testing import person_data
-    from dangjian.people.services import person_create
+    from dangjian.dashboard.models import HomeSnapshot
 
-    for seq in range(20, 40):
-        person_create(actor=SYSTEM, data=person_data(mine, seq=seq))
-    with CaptureQueriesContext(connection) as large:
-        client.get("/")
-    assert len(large) == len(small)
+    client.get("/")  # computes and stores the snapshot of the new data version
+    with CaptureQueriesContext(connection) as warm:
+        response = client.get("/")
+    assert response.context["home"].cached
+    HomeSnapshot.objects.all().delete()
+    with CaptureQueriesContext(connection) as cold:
+        response = client.get("/")
+    assert not response.context["home"].cached
+    return len(warm), len(cold)
+
+
+def test_home_query_count_is_flat(mine):
+    """Warm requests (snapshot hit) and recomputes each cost the same number of queries at 10
+    and at 1,000 persons (22 branches instead of 2): no query per person or organisation."""
+    from dangjian.people.models import Person
+
+    with time_machine.travel(timezone.now(), tick=False):  # no once-a-minute session touch
+        client = mine.client("shuji")
+        _add_persons(mine, 7, start=0)
+        assert Person.objects.count() == 10
+        warm_small, cold_small = _home_queries(client)
+        _add_persons(mine, 990, start=100, branches=20)
+        assert Person.objects.count() == 1000
+        warm_large, cold_large = _home_queries(client)
+        assert figures(client.get("/"))["职工总数"] == 1000
+    assert warm_large == warm_small
+    assert cold_large == cold_small
+    assert warm_small < cold_small  # the warm request really reads the snapshot
