@@ -3,7 +3,7 @@
 * p50/p95 latency and requests/s of the person list filtered by branch, person detail, structure
   analytics and the home page, against a trivial view on the same gunicorn server;
 * SQL queries per page;
-* export peak memory (RSS of a subprocess streaming the person export to .xlsx);
+* export rows/s and peak memory (RSS of a subprocess running the person export job);
 
 and once: import rows/s of a 50k-row Excel file through the app's importer, through
 django-import-export (``pip install -e .[bench]``) and through raw bulk_create.
@@ -205,27 +205,43 @@ def probe_pages() -> dict[str, Any]:
 
 
 def probe_export() -> dict[str, Any]:
-    """Stream the whole person export (committee leader's scope) to .xlsx; report peak RSS."""
+    """Run the person export job (committee leader's scope, no filter) in this process, the
+    same code the task worker runs (``run_export``: count, rows, writer, audit, job updates);
+    report rows, time, rows/s and peak RSS. The file is deleted afterwards."""
     import django
 
     django.setup()
-    import tempfile
+    from django.conf import settings
 
     from dangjian.accounts.models import User
-    from dangjian.core.excel import write_xlsx
-    from dangjian.people.exporting import export_persons
+    from dangjian.core.models import Job
+    from dangjian.core.tasks import run_export
+    from dangjian.people.exporting import EXPORT_KEY
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     user = User.objects.get(username="bench_leader")
-    headers, rows = export_persons(user, {})
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        count = write_xlsx(Path(tmp) / "export.xlsx", headers, rows, title="人员")
+    job = Job.objects.create(kind=f"export:{EXPORT_KEY}", owner=user, params={}, phase="排队中")
+    load = os.getloadavg()[0]
+    started, cpu = time.perf_counter(), time.process_time()
+    run_export.call(job_id=job.pk)
+    seconds = time.perf_counter() - started
+    job.refresh_from_db()
+    if job.status != Job.Status.SUCCEEDED:
+        raise SystemExit(f"export job failed: {job.message}")
+    path = Path(settings.PRIVATE_DIR) / job.output_file
+    size = path.stat().st_size
+    path.unlink()
+    rows = int(job.result["rows"])
     return {
-        "rows": count,
-        "seconds": time.perf_counter() - started,
-        "rss_before_mb": before / 1024,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rows": rows,
+        "total_announced": job.total,
+        "seconds": round(seconds, 1),
+        "cpu_seconds": round(time.process_time() - cpu, 1),
+        "rows_per_s": round(rows / seconds) if seconds else 0,
+        "file_mb": round(size / 1024 / 1024, 1),
+        "load_average_at_start": round(load, 1),
+        "rss_before_mb": round(before / 1024, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
 
@@ -476,7 +492,7 @@ def print_table(report: dict[str, Any]) -> None:
             f"throughput vs trivial at {large} = {b['rps'] / trivial['rps']:.0%} (target >= 50%)"
         )
     if "export" in report:
-        print("\n== export peak RSS ==")
+        print("\n== export (rows/s, peak RSS) ==")
         for size, data in report["export"].items():
             print(f"{size:>9} rows: {data}")
     if "import" in report:

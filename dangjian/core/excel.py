@@ -282,13 +282,24 @@ def write_xlsx(
     """Stream a one-sheet workbook to ``path``; returns the number of data rows.
 
     Memory does not grow with the rows: each row becomes XML and goes through the zip
-    compressor in chunks. Every text cell goes through :func:`safe_cell` (formula
-    neutralisation, IN-07), headers included.
+    compressor in chunks of about 256k characters. Every text cell goes through
+    :func:`safe_cell` (formula neutralisation, IN-07), headers included. If anything fails
+    (a row that cannot be read, a value Excel cannot hold), the partial file is removed.
     """
+    try:
+        return _write_package(path, headers, rows, title[:31])
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _write_package(
+    path: Path, headers: list[str], rows: Iterable[Iterable[Any]], title: str
+) -> int:
     writer = _SheetWriter()
     count = 0
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as out:
-        for info, data in _package_parts(title[:31]):
+        for info, data in _package_parts(title):
             if info.filename == STYLES_PART:
                 data = _STYLES_XML.encode()
             if info.filename != SHEET_PART:

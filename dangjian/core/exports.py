@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,24 @@ from django.utils import timezone
 from dangjian.core.models import Job
 
 Exporter = Callable[[Any, dict[str, Any]], tuple[list[str], Iterable[Iterable[Any]]]]
+PROGRESS_EVERY = 5000
+
+
+class CountedRows:
+    """Rows of an exporter that can say up front how many there will be (the progress bar).
+
+    ``count`` is called once when the job starts (e.g. ``queryset.count``); the rows are still
+    streamed lazily.
+    """
+
+    def __init__(self, rows: Iterable[Iterable[Any]], count: Callable[[], int]) -> None:
+        self.rows = rows
+        self.count = count
+
+    def __iter__(self) -> Iterator[Iterable[Any]]:
+        return iter(self.rows)
+
+
 _exporters: dict[str, tuple[str, Exporter]] = {}
 
 
@@ -65,13 +83,16 @@ def export_run(job: Job) -> None:
     cap = int(rule("security.export_row_cap"))
     name = f"{title}-{timezone.localtime():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}.xlsx"
     path = export_dir() / name
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, phase="正在生成")
+    total = min(rows.count(), cap) if isinstance(rows, CountedRows) else 0
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING, phase="正在生成", done=0, total=total
+    )
 
     def capped() -> Iterable[Iterable[Any]]:
         for index, row in enumerate(rows):
             if index >= cap:
                 break
-            if index and index % 5000 == 0:
+            if index and index % PROGRESS_EVERY == 0:
                 Job.objects.filter(pk=job.pk).update(done=index)
             yield row
 

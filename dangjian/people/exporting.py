@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from dangjian.core import crypto
-from dangjian.core.exports import register_export
+from dangjian.core.exports import CountedRows, register_export
 from dangjian.core.identity import mask_citizen_id, mask_phone
 from dangjian.people.models import Education, Gender, MembershipStatus, Person, PoliticalStatus
 from dangjian.people.selectors import FILTER_PARAMS, person_filters, person_list
@@ -127,4 +127,5 @@ def person_rows(queryset: Any) -> Iterator[list[Any]]:
 @register_export(EXPORT_KEY, "人员名单")
 def export_persons(user: Any, params: dict[str, Any]) -> tuple[list[str], Iterable[Iterable[Any]]]:
     """Headers and a lazy row stream for the export job (scoped to ``user``)."""
-    return list(EXPORT_HEADERS), person_rows(export_queryset(user, params))
+    queryset = export_queryset(user, params)
+    return list(EXPORT_HEADERS), CountedRows(person_rows(queryset), queryset.count)
