@@ -50,12 +50,14 @@ def main() -> None:
         client.get(url)
         with CaptureQueriesContext(connection) as ctx:
             client.get(url)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for _ in range(args.repeat):
             response = client.get(url)
         ms = (time.perf_counter() - started) * 1000 / args.repeat
+        cpu_ms = (time.process_time() - cpu) * 1000 / args.repeat
         print(
-            f"{name:14} {ms:8.1f} ms/request  {len(ctx.captured_queries):3d} queries  "
+            f"{name:14} {ms:8.1f} ms/request ({cpu_ms:6.1f} ms CPU)  "
+            f"{len(ctx.captured_queries):3d} queries  "
             f"{len(response.content) // 1024} KiB  status {response.status_code}"
         )
         if args.html:

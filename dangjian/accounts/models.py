@@ -66,12 +66,16 @@ class User(AbstractUser):
         if self.admin_role:
             return []
         grants: list[Grant] = []
-        person_id = (
-            type(self).objects.filter(pk=self.pk).values_list("person__id", flat=True).first()
+        # one query: the assignments with the user's employee record id joined in
+        assignments = list(
+            RoleAssignment.objects.filter(user=self)
+            .select_related("role", "party_org", "department")
+            .annotate(person_of_user=models.F("user__person__id"))
         )
-        assignments = RoleAssignment.objects.filter(user=self).select_related(
-            "role", "party_org", "department"
-        )
+        person_id = assignments[0].person_of_user if assignments else None
+        # the menu's profile (core.registries.nav_profile); without any assignment no entry
+        # that needs an employee record is visible, whether one is linked or not
+        self._scope_person_id = person_id
         for assignment in assignments:
             role = assignment.role
             perms = frozenset(role.permissions)

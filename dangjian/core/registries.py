@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,55 @@ def nav_for(user: Any) -> list[tuple[str, list[NavItem]]]:
         if item.visible(user):
             sections.setdefault(item.section, []).append(item)
     return list(sections.items())
+
+
+# The rendered menu per *access profile*: every ``visible`` predicate depends only on whether
+# the user is signed in, the administrator role, the permissions of the user's grants (read
+# fresh from the database on every request, AC-08) and whether an employee record is linked.
+# Users with the same profile see the same menu, so it is rendered once per process and
+# profile, not once per request (docs/performance.md). Bounded; cleared when full.
+_nav_html: dict[tuple[Any, ...], str] = {}
+NAV_CACHE_SIZE = 2048
+_UNKNOWN = object()
+
+
+def nav_profile(user: Any) -> tuple[Any, ...]:
+    from django.urls import get_script_prefix, get_urlconf
+
+    from dangjian.core.scope import _grants
+
+    permissions = frozenset().union(*(grant.permissions for grant in _grants(user)))
+    person_id = getattr(user, "_scope_person_id", _UNKNOWN)
+    if person_id is _UNKNOWN:  # administrators' grants do not read the employee record
+        person_id = getattr(getattr(user, "person", None), "pk", None)
+    return (
+        getattr(user, "admin_role", ""),
+        permissions,
+        person_id is not None,
+        get_urlconf(),
+        get_script_prefix(),
+        len(_nav),
+    )
+
+
+
+def nav_html(user: Any, path: str) -> SafeString:
+    """The left navigation as HTML for ``user``, the entry of ``path`` marked active."""
+    from django.template.loader import render_to_string
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    key = nav_profile(user)
+    html = _nav_html.get(key)
+    if html is None:
+        html = render_to_string("core/_nav.html", {"nav_sections": nav_for(user)})
+        if len(_nav_html) >= NAV_CACHE_SIZE:
+            _nav_html.clear()
+        _nav_html[key] = html
+    link = f'class="nav-link py-1" href="{escape(path)}"'
+    active = f'class="nav-link py-1 active" aria-current="page" href="{escape(path)}"'
+    # the cached HTML comes from an auto-escaped template; only the escaped path is added
+    return mark_safe(html.replace(link, active, 1))  # noqa: S308
 
 
 # --- organisation restructuring and rule checks (orgs asks, people and others answer) --------

@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.core.identity import mask_citizen_id, mask_phone
 from dangjian.core.listing import paginate_sorted
 from dangjian.core.scope import has_permission
 from dangjian.orgs.models import PartyOrg
@@ -65,12 +66,55 @@ def _optional_url(name: str) -> str:
         return ""
 
 
-class PersonRow:
-    """One list row: the person with masked identifiers (decrypted server side, then masked)."""
+# Columns the list shows (the rest of a person's fields are not loaded for a list page).
+LIST_COLUMNS = (
+    "uid",  # bound into the sealed values' AAD
+    "employee_no",
+    "name",
+    "gender",
+    "birth_date",
+    "political_status",
+    "post",
+    "membership_status",
+    "lost_contact",
+    "is_mobile",
+    "is_front_line",
+    "citizen_id_sealed",
+    "phone_sealed",
+    "party_org__name",
+    "party_group__name",
+    "unit__name",
+)
+URL_SENTINEL = "987654321"  # reversed once per page, replaced by each row's pk
+_GENDER = dict(Gender.choices)
+_POLITICAL = dict(PoliticalStatus.choices)
+_MEMBERSHIP = dict(MembershipStatus.choices)
 
-    def __init__(self, person: Person) -> None:
-        self.person = person
-        self.masked = selectors.person_identifiers(person)
+
+def person_row(person: Person, detail_url: str) -> dict[str, Any]:
+    """One list row as plain display values: identifiers decrypted server side, then masked
+    (PI-03); a dict, so the template reads each cell with one lookup."""
+    return {
+        "pk": person.pk,
+        "url": detail_url.replace(URL_SENTINEL, str(person.pk), 1),
+        "employee_no": person.employee_no,
+        "name": person.name,
+        "gender": _GENDER.get(person.gender, person.gender),
+        "birth_date": person.birth_date.isoformat() if person.birth_date else "",
+        "political_status": _POLITICAL.get(person.political_status, person.political_status),
+        "party_org": person.party_org.name,
+        "party_group": person.party_group.name if person.party_group_id else "",
+        "unit": person.unit.name,
+        "post": person.post or "—",
+        "citizen_id": mask_citizen_id(person.citizen_id),
+        "phone": mask_phone(person.phone) or "—",
+        "membership": ""
+        if person.membership_status == "normal"
+        else _MEMBERSHIP.get(person.membership_status, person.membership_status),
+        "lost_contact": person.lost_contact,
+        "is_mobile": person.is_mobile,
+        "is_front_line": person.is_front_line,
+    }
 
 
 @require_GET
@@ -78,8 +122,11 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
     _require(request.user, "view")
     filters = selectors.person_filters(request.GET)
     qs = selectors.person_list(user=request.user, **filters)
-    listing = paginate_sorted(request, qs, sortable=SORTABLE, default_sort="employee_no")
-    rows = [PersonRow(p) for p in listing.object_list]
+    listing = paginate_sorted(
+        request, qs.only(*LIST_COLUMNS), sortable=SORTABLE, default_sort="employee_no"
+    )
+    detail_url = reverse("people:detail", args=[URL_SENTINEL])
+    rows = [person_row(p, detail_url) for p in listing.object_list]
     context = {
         "page_title": "人员名册",
         "breadcrumbs": [("人员管理", None), ("人员名册", None)],
