@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -176,16 +176,33 @@ def _from_json(raw: dict[str, Any], computed_at: dt.datetime) -> Home:
 
 
 def home_version(today: dt.date) -> str:
-    """Names the data the business home depends on, in a constant number of primary-key
-    lookups: ``people.analytics.data_version`` (date, persons, person history, organisations,
-    units, organisation events) plus the newest rule change (the member-count and term checks
-    read their limits from rules)."""
-    from dangjian.core.models import Rule
-    from dangjian.people.analytics import data_version
+    """Names the data the business home depends on, in ONE query of index-only lookups
+    (constant at any size): the date, the highest ids of the same tables as
+    ``people.analytics.data_version`` (every person write through the services adds a
+    ``PersonChange``, every organisation change an ``OrgEvent``; new persons, organisations and
+    units raise their tables' highest id) and the newest rule change (the front-line target and
+    the member-count and term checks read their limits from rules; rule pages save the row,
+    which moves ``updated_at``). Changes that leave none of these traces show after at most
+    ``people.analytics_cache_minutes``."""
+    from django.db import connection
 
-    rules_changed = Rule.objects.order_by().aggregate(n=Count("pk"), at=Max("updated_at"))
-    at = rules_changed["at"].isoformat() if rules_changed["at"] else ""
-    return f"{data_version(today)}|{rules_changed['n']}|{at}"
+    from dangjian.core.models import Rule
+    from dangjian.orgs.models import OrgEvent, Unit
+    from dangjian.people.models import PersonChange
+
+    quote = connection.ops.quote_name
+    lookups = [
+        (model._meta.db_table, f"MAX({quote(model._meta.pk.column)})")
+        for model in (Person, PersonChange, PartyOrg, Unit, OrgEvent)
+    ]
+    updated_at = quote(Rule._meta.get_field("updated_at").column)
+    lookups += [(Rule._meta.db_table, "COUNT(*)"), (Rule._meta.db_table, f"MAX({updated_at})")]
+    # Table and column names come from the models; no value from outside enters the SQL.
+    sql = ", ".join(f"(SELECT {value} FROM {quote(table)})" for table, value in lookups)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + sql)
+        row = cursor.fetchone()
+    return today.isoformat() + "|" + ".".join("" if v is None else str(v) for v in row)
 
 
 def _business_home(user: Any) -> Home:

@@ -75,12 +75,22 @@ def unread_count(*, user: Any) -> int:
 
 
 def todo_summary(*, user: Any, limit: int = 8) -> dict[str, Any]:
-    """For the home page: the most urgent open reminders of the user's scope and the counts."""
+    """For the home page: the most urgent open reminders of the user's scope and the counts.
+
+    The home page shows only title, date, level and link of each item, so only those columns
+    are read (no organisation or person columns), and no item query runs when the
+    scope has no open reminder: the home page is the most visited page."""
     if not has_permission(user, Reminder, "view"):
         return {"items": [], "count": 0, "red": 0}
-    qs = reminder_list(user=user)
-    items = list(qs.order_by("level_order", "due_on", "pk")[:limit])
     from django.db.models import Count, Q
 
+    qs = restrict(Reminder.objects.all(), user, "view").filter(resolved_at__isnull=True)
     counts = qs.aggregate(count=Count("id"), red=Count("id", filter=Q(level="red")))
+    items: list[Reminder] = []
+    if counts["count"]:
+        items = list(
+            qs.only("title", "due_on", "level", "url")
+            .annotate(level_order=LEVEL_ORDER)
+            .order_by("level_order", "due_on", "pk")[:limit]
+        )
     return {"items": items, "count": counts["count"], "red": counts["red"]}

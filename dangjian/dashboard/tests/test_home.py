@@ -135,3 +135,43 @@ def test_home_query_count_is_flat(mine):
     assert warm_large == warm_small
     assert cold_large == cold_small
     assert warm_small < cold_small  # the warm request really reads the snapshot
+
+
+def test_reminders_section_counts_orders_and_scopes(mine, monkeypatch):
+    """The to-do centre's open reminders of the user's scope: red first, at most 8 listed with
+    the full counts, the same number of queries for 1 and for 12 reminders."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dangjian.core import registries
+    from dangjian.core.registries import DueItem
+    from dangjian.reminders.services import reminders_refresh
+
+    today = dt.date(2026, 6, 15)
+
+    def refresh(items):
+        monkeypatch.setattr(registries, "_reminder_rules", {"t": lambda day: items})
+        reminders_refresh(today)
+
+    branch_a, branch_b = mine.branch_a.pk, mine.branch_b.pk
+    refresh([DueItem("t:0", "测试", "甲支部事项0", today, "yellow", branch_a)])
+    client = mine.client("secretary_a")
+    client.get("/")
+    with CaptureQueriesContext(connection) as one:
+        summary = client.get("/").context["home"].reminders
+    assert (summary["count"], summary["red"], len(summary["items"])) == (1, 0, 1)
+    due = today + dt.timedelta(days=3)
+    refresh(
+        [DueItem(f"t:{i}", "测试", f"甲支部事项{i}", today, "yellow", branch_a) for i in range(10)]
+        + [DueItem("t:red", "测试", "甲支部红色事项", due, "red", branch_a)]
+        + [DueItem("t:b", "测试", "乙支部事项", today, "red", branch_b)]
+    )
+    client.get("/")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get("/")
+    summary = response.context["home"].reminders
+    assert (summary["count"], summary["red"], len(summary["items"])) == (11, 1, 8)
+    assert summary["items"][0].title == "甲支部红色事项"  # red first, although due later
+    body = response.content.decode()
+    assert "甲支部红色事项" in body and "乙支部事项" not in body
+    assert len(many) == len(one)
