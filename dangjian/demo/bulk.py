@@ -7,7 +7,8 @@ fixed at construction, so the AAD is known before saving).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -110,4 +111,89 @@ def fast_insert(
             done += len(part)
             if progress is not None:
                 progress(done)
+    return done
+
+
+def insert_values(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    batch: int = 5000,
+) -> int:
+    """Insert plain value tuples (in the order of ``fields``, attribute names) with
+    ``executemany``, without building model instances.
+
+    Every other concrete field except the auto primary key gets what a normal save would give
+    it: ``auto_now``/``auto_now_add`` the current time (one timestamp for the call), otherwise
+    its default (a callable default is called per row), otherwise NULL when nullable; a field
+    with none of these is an error, so a NOT NULL column added to the model later cannot be
+    skipped silently. Values go through the field's own ``get_db_prep_save`` unless the field
+    is plain text, number, boolean or an integer key.
+    """
+    from django.db import connection
+    from django.utils import timezone
+
+    by_name = {f.attname: f for f in model._meta.concrete_fields}
+    unknown = [name for name in fields if name not in by_name]
+    if unknown:
+        raise ValueError(f"{model.__name__} has no fields {unknown}")
+    position = {name: i for i, name in enumerate(fields)}
+    now = timezone.now()
+    plain = (models.CharField, models.TextField, models.BooleanField, models.IntegerField)
+    columns: list[models.Field[Any, Any]] = []
+    getters: list[Callable[[Sequence[Any]], Any]] = []
+    for f in model._meta.concrete_fields:
+        if f.primary_key and isinstance(f, models.AutoField) and f.attname not in position:
+            continue
+        columns.append(f)
+        if f.attname in position:
+            index = position[f.attname]
+            simple = (
+                isinstance(f.target_field, models.IntegerField)
+                if isinstance(f, models.ForeignKey)
+                else isinstance(f, plain)
+            )
+            if simple:
+                getters.append(lambda row, i=index: row[i])
+            elif type(f) is models.DateField:
+                # what get_db_prep_save ends in for a date (or None), minus its checks
+                adapt = connection.ops.adapt_datefield_value
+                getters.append(
+                    lambda row, i=index, f=f, adapt=adapt: (
+                        adapt(row[i])
+                        if row[i] is None or type(row[i]) is dt.date
+                        else f.get_db_prep_save(row[i], connection)
+                    )
+                )
+            else:
+                getters.append(
+                    lambda row, i=index, f=f: f.get_db_prep_save(row[i], connection)  # type: ignore[misc]
+                )
+        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            value = f.get_db_prep_save(now, connection)
+            getters.append(lambda row, v=value: v)
+        elif f.has_default():
+            if callable(f.default):
+                getters.append(
+                    lambda row, f=f: f.get_db_prep_save(f.get_default(), connection)  # type: ignore[misc]
+                )
+            else:
+                value = f.get_db_prep_save(f.get_default(), connection)
+                getters.append(lambda row, v=value: v)
+        elif f.null:
+            getters.append(lambda row: None)
+        else:
+            raise ValueError(f"{model.__name__}.{f.attname} needs a value")
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model)
+        quote(model._meta.db_table),
+        ", ".join(quote(f.column) for f in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+    done = 0
+    with connection.cursor() as cursor:
+        for part in chunks(rows, batch):
+            cursor.executemany(sql, [tuple(get(row) for get in getters) for row in part])
+            done += len(part)
     return done

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from itertools import chain
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,10 +25,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dangjian.audit.services import audit_record
-from dangjian.core.crypto import blind_index
-from dangjian.core.excel import UploadRejected, cell_text, read_rows
+from dangjian.core.crypto import KeyRing, blind_index, keyring, seal
+from dangjian.core.excel import UploadRejected, cell_text
 from dangjian.core.rules import rule
 from dangjian.core.scope import has_permission, org_paths_for, restrict, scope_q
+from dangjian.demo.bulk import insert_values
 from dangjian.orgs.models import PartyOrg, Unit
 from dangjian.people.models import (
     Education,
@@ -43,15 +46,17 @@ from dangjian.people.services import (
     SEALED_FIELDS,
     person_clean,
 )
+from dangjian.people.xlsx_fast import iter_rows
 
 Progress = Callable[[str, int, int], None]
 
 PHASE_VALIDATE = "校验中"
 PHASE_WRITE = "写入中"
 PHASE_DONE = "完成"
-DEFAULT_BATCH_SIZE = 500
+DEFAULT_BATCH_SIZE = 2000
 MAX_REPORTED_ERRORS = 500
 OUT_OF_SCOPE = "不存在或不在您的管理范围内"
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 YES = {"是", "y", "yes", "true", "1", "√"}
 NO = {"否", "n", "no", "false", "0", ""}
 
@@ -156,23 +161,29 @@ class ImportFailed(Exception):
 
 
 def read_sheet(fh: IO[bytes]) -> tuple[list[str], list[tuple[int, tuple[Any, ...]]]]:
-    """Header cells and (row number, values) of non-empty data rows; enforces the row limit.
+    """Header cells (row 1) and (row number, values) of non-empty data rows; enforces the row
+    limit. Reads with :mod:`dangjian.people.xlsx_fast` (same values as openpyxl, same upload
+    checks, a fraction of the time).
 
     Rows whose 工号 starts with ``#`` (the template's example row) are skipped.
     """
     max_rows = int(rule("security.import_max_rows"))
-    rows = iter(read_rows(fh))
-    header_row = next(rows, None)
-    if header_row is None:
+    rows = iter_rows(fh)
+    first = next(rows, None)
+    if first is None:
         raise UploadRejected("文件是空的：第一行应为列名。")
-    headers = [cell_text(v) for v in header_row]
+    headers: list[str] = []
+    pending = [first]
+    if first[0] == 1:
+        headers = [cell_text(v) for v in first[1]]
+        pending = []
     data: list[tuple[int, tuple[Any, ...]]] = []
-    for number, values in enumerate(rows, start=2):
-        if not any(cell_text(v) for v in values):
+    for number, values in chain(pending, rows):
+        if number < 2 or not any(v is not None and cell_text(v) for v in values):
             continue
         if cell_text(values[0] if values else "").startswith("#"):
             continue
-        data.append((number, values))
+        data.append((number, tuple(values)))
         if len(data) > max_rows:
             raise UploadRejected(f"数据行数超过单次导入上限（{max_rows} 行），请拆分文件后导入。")
     return headers, data
@@ -246,6 +257,18 @@ class _Directory:
             self.units[pk] = node
         self._org_index = self._index(self.orgs.values())
         self._unit_index = self._index(self.units.values())
+        self._instances: dict[tuple[type, int], Any] = {}
+
+    def instance(self, model: type[PartyOrg] | type[Unit], node: _Node | None) -> Any:
+        """One unsaved-looking model instance per node carrying pk/name/path/kind (for
+        ``person_clean``; no query, and not one new instance per row)."""
+        if node is None:
+            return None
+        key = (model, node.pk)
+        obj = self._instances.get(key)
+        if obj is None:
+            obj = self._instances[key] = _instance(model, node)
+        return obj
 
     @staticmethod
     def _index(nodes: Iterable[_Node]) -> dict[str, list[_Node]]:
@@ -307,6 +330,11 @@ def _parse_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     text = cell_text(value)
+    if ISO_DATE.fullmatch(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass  # e.g. 1900-13-45: refused below with the same message as before
     for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"):
         try:
             return dt.datetime.strptime(text, pattern).date()
@@ -324,13 +352,27 @@ def _parse_bool(value: Any) -> bool:
     raise ValidationError("请填写“是”或“否”。")
 
 
+def _choice_lookup(column: Column) -> dict[str, str]:
+    """Cell text → code: the code, the label, and each part of the 高中/中专/技校 label."""
+    lookup: dict[str, str] = {}
+    for code, label in reversed(column.choices):  # the first matching choice wins
+        lookup[label] = code
+        if code == "senior":
+            lookup.update(dict.fromkeys(label.split("/"), code))
+        lookup[code] = code
+    return lookup
+
+
+CHOICE_LOOKUP = {c.field: _choice_lookup(c) for c in COLUMNS if c.kind == "choice"}
+
+
 def _parse_choice(column: Column, value: Any) -> str:
     text = cell_text(value)
     if not text:
         return ""
-    for code, label in column.choices:
-        if text in (code, label) or (code == "senior" and text in label.split("/")):
-            return code
+    code = CHOICE_LOOKUP[column.field].get(text)
+    if code is not None:
+        return code
     labels = "、".join(label for _, label in column.choices)
     raise ValidationError(f"“{text}”不在代码表中，可选：{labels}。")
 
@@ -339,24 +381,10 @@ def _parse_choice(column: Column, value: Any) -> str:
 class _Planned:
     row: int
     cleaned: dict[str, Any]
+    citizen_bidx: str = ""
     existing: Person | None = None
     changes: dict[str, list[Any]] = field(default_factory=dict)
     person: Person | None = None
-
-
-def _values(person: Person) -> dict[str, Any]:
-    """Comparable snapshot of importable fields (FK ids; sealed values masked)."""
-    data: dict[str, Any] = {}
-    for name in PLAIN_FIELDS:
-        if name not in IMPORT_FIELDS:
-            continue
-        value = getattr(
-            person, f"{name}_id" if name in ("unit", "party_org", "party_group") else name
-        )
-        data[name] = value.isoformat() if isinstance(value, dt.date) else value
-    for name in SEALED_FIELDS:
-        data[name] = MASKERS[name](getattr(person, name)) if person.citizen_id_sealed else ""
-    return data
 
 
 def _comparable(name: str, value: Any) -> Any:
@@ -435,7 +463,9 @@ def _validate(
     total = len(rows)
     report(PHASE_VALIDATE, 0, total)
     existing = _existing_persons(actor, rows, columns)
-    taken_ids = _taken_ids(rows, columns)
+    ring = keyring()
+    bidx_of: dict[str, str] = {}  # normalised citizen ID → blind index, computed once
+    taken_ids = _taken_ids(rows, columns, bidx_of, ring)
     present = {c.field for c in columns.values()}
     seen_no: dict[str, int] = {}
     seen_id: dict[str, int] = {}
@@ -480,12 +510,15 @@ def _validate(
                     fail(header, message)
             _progress_every(report, done, total)
             continue
-        holder = taken_ids.get(blind_index(cleaned["citizen_id"], "citizen_id"))
+        bidx = bidx_of.get(cleaned["citizen_id"]) or blind_index(
+            cleaned["citizen_id"], "citizen_id", ring
+        )
+        holder = taken_ids.get(bidx)
         if holder is not None and (instance is None or holder != instance.pk):
             fail("身份证号", DUPLICATE_CITIZEN_ID)
         if cleaned.get("party_org") is not None and not scope.allows(cleaned["party_org"].path):
             fail("所在党组织", f"党组织{OUT_OF_SCOPE}。")
-        plan = _Planned(row=number, cleaned=cleaned, existing=instance)
+        plan = _Planned(row=number, cleaned=cleaned, citizen_bidx=bidx, existing=instance)
         if instance is not None:
             plan.changes = _changes(instance, cleaned)
         planned.append(plan)
@@ -544,20 +577,21 @@ def _existing_persons(
 
 
 def _taken_ids(
-    rows: list[tuple[int, tuple[Any, ...]]], columns: dict[int, Column]
+    rows: list[tuple[int, tuple[Any, ...]]],
+    columns: dict[int, Column],
+    bidx_of: dict[str, str],
+    ring: KeyRing,
 ) -> dict[str, int]:
     """Blind index → person id for every citizen ID in the file already on record (any scope),
-    one query per 500 IDs instead of one per row."""
+    one query per 500 IDs instead of one per row. Fills ``bidx_of`` (normalised ID → blind
+    index) so that no index is computed twice."""
     index = next((i for i, c in columns.items() if c.field == "citizen_id"), None)
     if index is None:
         return {}
-    indexes = sorted(
-        {
-            blind_index(text.upper(), "citizen_id")
-            for _, v in rows
-            if index < len(v) and (text := cell_text(v[index]))
-        }
-    )
+    for _, v in rows:
+        if index < len(v) and (text := cell_text(v[index]).upper()) and text not in bidx_of:
+            bidx_of[text] = blind_index(text, "citizen_id", ring)
+    indexes = sorted(set(bidx_of.values()))
     taken: dict[str, int] = {}
     for start in range(0, len(indexes), 500):
         chunk = indexes[start : start + 500]
@@ -576,17 +610,17 @@ def _merge(
     if instance is not None:
         for name in PLAIN_FIELDS:
             if name == "unit":
-                merged[name] = _instance(Unit, directory.units.get(instance.unit_id))
+                merged[name] = directory.instance(Unit, directory.units.get(instance.unit_id))
             elif name in ("party_org", "party_group"):
                 org_id = getattr(instance, f"{name}_id")
-                merged[name] = _instance(PartyOrg, directory.orgs.get(org_id) if org_id else None)
+                node = directory.orgs.get(org_id) if org_id else None
+                merged[name] = directory.instance(PartyOrg, node)
             else:
                 merged[name] = getattr(instance, name)
         merged.update({f: getattr(instance, f) for f in SEALED_FIELDS})
     for name, value in data.items():
         if isinstance(value, _Node):
-            model = Unit if name == "unit" else PartyOrg
-            value = _instance(model, value)
+            value = directory.instance(Unit if name == "unit" else PartyOrg, value)
         merged[name] = value
     citizen_id = str(merged.get("citizen_id") or "").strip().upper()
     if re.fullmatch(r"\d{17}[\dX]", citizen_id):
@@ -608,7 +642,7 @@ def _merge(
     if "party_org" not in present or merged.get("party_org") is None:
         unit = data.get("unit")
         if isinstance(unit, _Node) and unit.org_id:
-            merged["party_org"] = _instance(PartyOrg, directory.orgs.get(unit.org_id))
+            merged["party_org"] = directory.instance(PartyOrg, directory.orgs.get(unit.org_id))
         elif instance is None or "unit" in data:
             merged["party_org"] = None
     return merged
@@ -682,6 +716,87 @@ UPDATE_FIELDS = [
 ]
 
 
+# Importable plain fields as Person attribute names, in PLAIN_FIELDS order (the history's order).
+_FK_FIELDS = ("unit", "party_org", "party_group")
+_BLANK_TEXT = ("education", "post", "mobile_destination", "ethnicity")
+_PLAIN_IMPORTED = tuple(n for n in PLAIN_FIELDS if n in IMPORT_FIELDS)
+_ATTNAMES = tuple(f"{n}_id" if n in _FK_FIELDS else n for n in _PLAIN_IMPORTED)
+_SEALED_COLUMNS = tuple(
+    column
+    for name in SEALED_FIELDS
+    for column in (f"{name}_sealed", f"{name}_bidx")
+    if hasattr(Person, column) or column.endswith("_sealed")
+)
+CREATE_FIELDS = ("uid", *_ATTNAMES, *_SEALED_COLUMNS)
+HISTORY_FIELDS = (
+    "person_id",
+    "actor_name",
+    "source",
+    "changes",
+    "party_org_id",
+    "party_org_name",
+    "unit_id",
+    "unit_name",
+)
+
+
+class _Sealing:
+    """Stands in for a new Person where only the AAD inputs (table and uid) are needed, so
+    values are sealed with the model descriptor's own AAD without building the instance."""
+
+    _meta = Person._meta
+
+    def __init__(self, uid: uuid.UUID) -> None:
+        self.uid = uid
+
+
+def _new_row(plan: _Planned, ring: KeyRing) -> tuple[tuple[Any, ...], dict[str, list[Any]]]:
+    """The INSERT values (``CREATE_FIELDS`` order) and the history entry of a new person: the
+    same values ``_apply`` on a new ``Person`` and a save would give, without the instance."""
+    cleaned = plan.cleaned
+    defaults = _defaults()
+    values: list[Any] = []
+    history: dict[str, list[Any]] = {}
+    for name in _PLAIN_IMPORTED:
+        if name not in cleaned:
+            value = defaults[name]
+        elif name in _FK_FIELDS:
+            value = cleaned[name].pk if cleaned[name] is not None else None
+        elif name in _BLANK_TEXT:
+            value = cleaned[name] or ""
+        else:
+            value = cleaned[name]
+        values.append(value)
+        history[name] = [None, value.isoformat() if isinstance(value, dt.date) else value]
+    uid = uuid.uuid4()
+    subject: Any = _Sealing(uid)
+    sealed: list[Any] = []
+    for name in SEALED_FIELDS:
+        text = (cleaned.get(name) or "") if name in cleaned else ""
+        descriptor = Person.__dict__[name]
+        sealed.append(seal(text, descriptor.aad(subject), ring) if text else None)
+        if f"{name}_bidx" in _SEALED_COLUMNS:
+            if not text:
+                sealed.append(None)
+            elif name == "citizen_id" and plan.citizen_bidx:
+                sealed.append(plan.citizen_bidx)
+            else:
+                sealed.append(blind_index(text, name, ring))
+        history[name] = [None, MASKERS[name](text) if cleaned.get("citizen_id") else ""]
+    return (uid, *values, *sealed), history
+
+
+_DEFAULTS: dict[str, Any] = {}
+
+
+def _defaults() -> dict[str, Any]:
+    """Model defaults of the importable plain fields (a column absent from the file)."""
+    if not _DEFAULTS:
+        for name in _PLAIN_IMPORTED:
+            _DEFAULTS[name] = Person._meta.get_field(name).get_default()
+    return _DEFAULTS
+
+
 def _write(
     actor: Any,
     planned: list[_Planned],
@@ -690,6 +805,9 @@ def _write(
     report: Progress,
     batch_size: int,
 ) -> None:
+    """One transaction: new persons as plain rows through ``executemany``, changed persons
+    through ``bulk_update`` with their versions checked; per batch the scope re-check and the
+    history; one audit summary at the end. Any failure rolls everything back."""
     creates = [p for p in planned if p.existing is None]
     updates = [p for p in planned if p.existing is not None and p.changes]
     result.unchanged = len(planned) - len(creates) - len(updates)
@@ -697,21 +815,31 @@ def _write(
     done = 0
     actor_name = getattr(actor, "username", "") or "system"
     now = timezone.now()
+    ring = keyring()
     report(PHASE_WRITE, 0, total)
     try:
         with transaction.atomic():
             for batch in _batches(creates, batch_size):
-                persons = []
+                rows, histories = [], []
                 for plan in batch:
-                    person = Person()
-                    _apply(person, plan.cleaned)
-                    plan.person = person
-                    persons.append(person)
-                Person.objects.bulk_create(persons, batch_size=batch_size)
-                for plan in batch:
-                    assert plan.person is not None
-                    plan.changes = {k: [None, v] for k, v in _values(plan.person).items()}
-                _after_batch(actor, batch, actor_name, "create")
+                    row, history = _new_row(plan, ring)
+                    rows.append(row)
+                    histories.append(history)
+                insert_values(Person, CREATE_FIELDS, rows, batch=batch_size)
+                numbers = [plan.cleaned["employee_no"] for plan in batch]
+                ids = dict(
+                    Person.objects.filter(employee_no__in=numbers).values_list("employee_no", "pk")
+                )
+                org_at = _ATTNAMES.index("party_org_id") + 1  # after the uid
+                unit_at = _ATTNAMES.index("unit_id") + 1
+                _after_batch(
+                    actor,
+                    actor_name,
+                    [
+                        (ids[number], history, row[org_at], row[unit_at])
+                        for number, history, row in zip(numbers, histories, rows, strict=True)
+                    ],
+                )
                 done += len(batch)
                 report(PHASE_WRITE, done, total)
             for batch in _batches(updates, batch_size):
@@ -722,9 +850,8 @@ def _write(
                 )
                 persons = []
                 for plan in batch:
-                    existing = plan.existing
-                    assert existing is not None
-                    person = existing
+                    person = plan.existing
+                    assert person is not None
                     if versions.get(person.pk) != person.version:
                         raise ImportFailed(
                             f"第 {plan.row} 行的人员在导入期间被他人修改，请重新导入。"
@@ -732,10 +859,16 @@ def _write(
                     _apply(person, plan.cleaned)
                     person.version += 1
                     person.updated_at = now
-                    plan.person = person
                     persons.append(person)
                 Person.objects.bulk_update(persons, UPDATE_FIELDS, batch_size=batch_size)
-                _after_batch(actor, batch, actor_name, "update")
+                _after_batch(
+                    actor,
+                    actor_name,
+                    [
+                        (p.pk, plan.changes, p.party_org_id, p.unit_id)
+                        for p, plan in zip(persons, batch, strict=True)
+                    ],
+                )
                 done += len(batch)
                 report(PHASE_WRITE, done, total)
             result.created, result.updated = len(creates), len(updates)
@@ -755,32 +888,27 @@ def _write(
         raise ImportFailed("导入期间数据发生冲突（工号或身份证号重复），未导入任何数据。") from exc
 
 
-def _after_batch(actor: Any, batch: list[_Planned], actor_name: str, kind: str) -> None:
-    """Scope re-check inside the transaction (AC-04) and one history row per person."""
-    pks = [p.person.pk for p in batch if p.person is not None]
+def _after_batch(
+    actor: Any, actor_name: str, written: list[tuple[int, dict[str, Any], int, int]]
+) -> None:
+    """Scope re-check inside the transaction (AC-04) and one history row per written person:
+    ``written`` holds (person id, changes, party_org_id, unit_id)."""
+    pks = [pk for pk, *_ in written]
     visible = restrict(Person.objects.filter(pk__in=pks), actor, "import").count()
     if visible != len(pks):
         raise PermissionDenied("导入结果超出您的数据权限范围，未导入任何数据。")
-    persons = [p.person for p in batch if p.person is not None]
     orgs = dict(
-        PartyOrg.objects.filter(pk__in={p.party_org_id for p in persons}).values_list("pk", "name")
+        PartyOrg.objects.filter(pk__in={org for *_, org, _ in written}).values_list("pk", "name")
     )
-    units = dict(Unit.objects.filter(pk__in={p.unit_id for p in persons}).values_list("pk", "name"))
-    PersonChange.objects.bulk_create(
+    units = dict(Unit.objects.filter(pk__in={u for *_, u in written}).values_list("pk", "name"))
+    insert_values(
+        PersonChange,
+        HISTORY_FIELDS,
         [
-            PersonChange(
-                person=p.person,
-                actor_name=actor_name,
-                source="import",
-                changes=p.changes,
-                party_org_id=p.person.party_org_id,
-                party_org_name=orgs.get(p.person.party_org_id, ""),
-                unit_id=p.person.unit_id,
-                unit_name=units.get(p.person.unit_id, ""),
-            )
-            for p in batch
-            if p.person is not None
-        ]
+            (pk, actor_name, "import", changes, org, orgs.get(org, ""), unit, units.get(unit, ""))
+            for pk, changes, org, unit in written
+        ],
+        batch=max(len(written), 1),
     )
 
 
