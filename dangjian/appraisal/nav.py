@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dangjian.appraisal.models import AppraisalEntry, AppraisalEvaluator, AppraisalRound
-from dangjian.core.registries import NavItem, register_nav
+from dangjian.core.registries import NavItem, has_linked_person, register_nav
 from dangjian.core.scope import has_permission
 
 
@@ -18,7 +18,7 @@ def _manage(user: Any) -> bool:
 def _personal(user: Any) -> bool:
     return (
         bool(getattr(user, "is_authenticated", False))
-        and getattr(user, "person", None) is not None
+        and has_linked_person(user)
         and (
             has_permission(user, AppraisalEntry, "view")
             or has_permission(user, AppraisalEvaluator, "view")

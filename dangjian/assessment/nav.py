@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dangjian.core.registries import NavItem, register_nav
+from dangjian.core.registries import NavItem, has_linked_person, register_nav
 
 
 def _results_visible(user: Any) -> bool:
@@ -126,7 +126,7 @@ def _star_self_visible(user: Any) -> bool:
 
     return (
         bool(getattr(user, "is_authenticated", False))
-        and getattr(user, "person", None) is not None
+        and has_linked_person(user)
         and has_permission(user, StarMemberRating, "change")
     )
 

@@ -57,24 +57,29 @@ NAV_CACHE_SIZE = 2048
 _UNKNOWN = object()
 
 
+def has_linked_person(user: Any) -> bool:
+    """Is an employee record linked to the account? From the grants query when it ran (no
+    query of its own), else from the reverse relation."""
+    person_id = getattr(user, "_scope_person_id", _UNKNOWN)
+    if person_id is _UNKNOWN:  # administrators' grants do not read the employee record
+        return getattr(user, "person", None) is not None
+    return person_id is not None
+
+
 def nav_profile(user: Any) -> tuple[Any, ...]:
     from django.urls import get_script_prefix, get_urlconf
 
     from dangjian.core.scope import _grants
 
     permissions = frozenset().union(*(grant.permissions for grant in _grants(user)))
-    person_id = getattr(user, "_scope_person_id", _UNKNOWN)
-    if person_id is _UNKNOWN:  # administrators' grants do not read the employee record
-        person_id = getattr(getattr(user, "person", None), "pk", None)
     return (
         getattr(user, "admin_role", ""),
         permissions,
-        person_id is not None,
+        has_linked_person(user),
         get_urlconf(),
         get_script_prefix(),
         len(_nav),
     )
-
 
 
 def nav_html(user: Any, path: str) -> SafeString:

@@ -10,6 +10,7 @@ people-list filters (``drill``) that list exactly the persons behind it.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -274,6 +275,7 @@ class PageStructure:
     below_target_total: int
     computed_at: dt.datetime
     cached: bool = False
+    token: str = ""  # names one computation (stored with its snapshot); "" when not stored
 
 
 def data_version(today: dt.date) -> str:
@@ -285,15 +287,20 @@ def data_version(today: dt.date) -> str:
     Writes that leave none of these traces (e.g. a unit renamed without history, SQL by hand)
     show after at most ``people.analytics_cache_minutes``.
     """
-    from django.db.models import Max
+    from django.db import connection
 
     from dangjian.orgs.models import OrgEvent
     from dangjian.people.models import PersonChange
 
-    maxes = [
-        model.objects.order_by().aggregate(m=Max("pk"))["m"] or 0
+    quote = connection.ops.quote_name
+    # one statement of index-only MAX(pk) lookups; names come from the models, no input
+    sql = ", ".join(
+        f"(SELECT MAX({quote(model._meta.pk.column)}) FROM {quote(model._meta.db_table)})"  # noqa: S608
         for model in (Person, PersonChange, PartyOrg, Unit, OrgEvent)
-    ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + sql)
+        maxes = [value or 0 for value in cursor.fetchone()]
     target = rule("org.front_line_member_target")
     return f"{today.isoformat()}|{target}|" + ".".join(str(m) for m in maxes)
 
@@ -329,6 +336,7 @@ def _to_json(page: PageStructure) -> dict[str, Any]:
         "totals": page.totals,
         "below_target": [_figure_dict(f) for f in page.below_target],
         "below_target_total": page.below_target_total,
+        "token": page.token,
     }
 
 
@@ -351,6 +359,7 @@ def _from_json(raw: dict[str, Any], computed_at: dt.datetime) -> PageStructure:
         below_target_total=raw["below_target_total"],
         computed_at=computed_at,
         cached=True,
+        token=raw.get("token", ""),
     )
 
 
@@ -399,6 +408,7 @@ def page_structure(*, user: Any, today: dt.date | None = None) -> PageStructure:
     ):
         return _from_json(snapshot.data, snapshot.computed_at)
     page = _capped(structure(user=user, today=today), DISPLAY_LIMIT, now)
+    page.token = uuid.uuid4().hex
     try:  # replace, in the same two statements whether or not a snapshot existed
         with transaction.atomic():
             AnalyticsSnapshot.objects.filter(scope_key=key).delete()

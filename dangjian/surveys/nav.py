@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dangjian.core.registries import NavItem, register_nav
+from dangjian.core.registries import NavItem, has_linked_person, register_nav
 from dangjian.core.scope import has_permission
 from dangjian.surveys.models import Response, Survey
 
@@ -16,7 +16,7 @@ def _manage(user: Any) -> bool:
 def _answer(user: Any) -> bool:
     return (
         bool(getattr(user, "is_authenticated", False))
-        and getattr(user, "person", None) is not None
+        and has_linked_person(user)
         and has_permission(user, Response, "add")
     )
 

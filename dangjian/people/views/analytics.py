@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -25,6 +26,7 @@ from dangjian.core.scope import has_permission, org_paths_for, scope_q
 from dangjian.people.analytics import (
     DISPLAY_LIMIT,
     Figure,
+    PageStructure,
     Structure,
     page_structure,
     structure,
@@ -121,10 +123,13 @@ def _charts(data: Structure, base: str) -> dict[str, Any]:
     }
 
 
-@require_GET
-def analytics_page(request: HttpRequest) -> HttpResponse:
-    _require(request.user)
-    page = page_structure(user=request.user)
+# The figures' HTML per snapshot (its random token): the figures of a snapshot never change,
+# so they are rendered once per process instead of once per request. Bounded.
+_figures_html: dict[str, str] = {}
+FIGURES_CACHE_SIZE = 64
+
+
+def _figures(page: PageStructure) -> str:
     data = page.data
     base = reverse("people:list")
     links = {
@@ -140,8 +145,6 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
         )
     }
     context = {
-        "page_title": "结构分析",
-        "breadcrumbs": [("人员管理", None), ("结构分析", None)],
         "data": data,
         "target_percent": round(data.target * 100, 1),
         "below_target": page.below_target,
@@ -151,6 +154,25 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
         "computed_at": page.computed_at,
         "options": _charts(data, base),
         "links": links,
+    }
+    return render_to_string("people/analytics_figures.html", context)
+
+
+@require_GET
+def analytics_page(request: HttpRequest) -> HttpResponse:
+    _require(request.user)
+    page = page_structure(user=request.user)
+    html = _figures_html.get(page.token) if page.token else None
+    if html is None:
+        html = _figures(page)
+        if page.token:
+            if len(_figures_html) >= FIGURES_CACHE_SIZE:
+                _figures_html.clear()
+            _figures_html[page.token] = html
+    context = {
+        "page_title": "结构分析",
+        "breadcrumbs": [("人员管理", None), ("结构分析", None)],
+        "figures_html": html,
     }
     return render(request, "people/analytics.html", context)
 
