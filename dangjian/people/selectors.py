@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from dangjian.core.crypto import blind_index
 from dangjian.core.identity import mask_citizen_id, mask_phone, mask_text
-from dangjian.core.scope import has_permission, restrict
+from dangjian.core.scope import has_permission, restrict, scope_q
 from dangjian.people.models import PARTY_MEMBER_STATUSES, Person, PersonChange
 
 LIST_RELATED = ("unit", "party_org", "party_group")
@@ -178,6 +178,17 @@ def person_get(*, user: Any, pk: int, action: str = "view") -> Person | None:
     return (
         restrict(Person.objects.select_related(*LIST_RELATED), user, action).filter(pk=pk).first()
     )
+
+
+def person_may(*, user: Any, person: Person, action: str) -> bool:
+    """May ``user`` ``action`` this person, which was read through the view scope? Without a
+    query when the action's scope predicate is the view scope's (the usual case)."""
+    if not has_permission(user, Person, action):
+        return False
+    wanted = scope_q(Person, user, action)
+    if wanted is not None and wanted == scope_q(Person, user, "view"):
+        return True
+    return restrict(Person.objects.filter(pk=person.pk), user, action).exists()
 
 
 @dataclass(frozen=True)

@@ -190,8 +190,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "person": person,
         "masked": selectors.person_identifiers(person),
         "can_reveal": can_reveal,
-        "can_change": has_permission(request.user, Person, "change")
-        and selectors.person_get(user=request.user, pk=pk, action="change") is not None,
+        "can_change": selectors.person_may(user=request.user, person=person, action="change"),
         "history": selectors.person_history_display(user=request.user, person=person),
         "reveal_fields": REVEAL_FIELDS,
     }
