@@ -10,10 +10,12 @@ design as the structure analytics); the to-do centre's reminders are read live p
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Model, Q
+from django.db.models import Field as ModelField
 from django.urls import reverse
 from django.utils import timezone
 
@@ -157,52 +159,102 @@ def _urgency(todo: Todo) -> int:
 
 
 def _to_json(home: Home) -> dict[str, Any]:
+    assert home.computed_at is not None
     return {
+        "computed_at": home.computed_at.isoformat(),
         "figures": [[f.label, f.value, f.url, f.hint] for f in home.figures],
         "todos": [[t.level, t.text, t.url] for t in home.todos],
         "warnings_total": home.warnings_total,
     }
 
 
-def _from_json(raw: dict[str, Any], computed_at: dt.datetime) -> Home:
+def _from_json(raw: dict[str, Any]) -> Home:
     return Home(
         kind="business",
         figures=[Figure(*f) for f in raw["figures"]],
         todos=[Todo(*t) for t in raw["todos"]],
         warnings_total=raw["warnings_total"],
-        computed_at=computed_at,
+        computed_at=dt.datetime.fromisoformat(raw["computed_at"]),
         cached=True,
     )
 
 
-def home_version(today: dt.date) -> str:
-    """Names the data the business home depends on, in ONE query of index-only lookups
-    (constant at any size): the date, the highest ids of the same tables as
+@dataclass
+class _Lookup:
+    version: str  # the data version now
+    max_age: int  # rule people.analytics_cache_minutes
+    snapshot_version: str | None  # the scope's stored snapshot, if any
+    snapshot: dict[str, Any] | None
+
+
+def _lookup(key: str, today: dt.date) -> _Lookup:
+    """ONE query of index lookups (constant at any size; the home page is the most visited
+    page, and each ORM query costs more than this whole statement): the data version, the
+    cache-age rule and the scope's snapshot.
+
+    The data version names the date, the highest ids of the same tables as
     ``people.analytics.data_version`` (every person write through the services adds a
     ``PersonChange``, every organisation change an ``OrgEvent``; new persons, organisations and
     units raise their tables' highest id) and the newest rule change (the front-line target and
     the member-count and term checks read their limits from rules; rule pages save the row,
     which moves ``updated_at``). Changes that leave none of these traces show after at most
-    ``people.analytics_cache_minutes``."""
+    ``people.analytics_cache_minutes``.
+    """
     from django.db import connection
 
     from dangjian.core.models import Rule
+    from dangjian.core.rules import DEFAULT_RULES
+    from dangjian.dashboard.models import HomeSnapshot
     from dangjian.orgs.models import OrgEvent, Unit
     from dangjian.people.models import PersonChange
 
     quote = connection.ops.quote_name
+    rule_key, rule_value, rule_at = (_column(Rule, name) for name in ("key", "value", "updated_at"))
+    # (value, table, condition) of each scalar subquery; names come from the models only
     lookups = [
-        (model._meta.db_table, f"MAX({quote(model._meta.pk.column)})")
+        (f"MAX({quote(model._meta.pk.column)})", model._meta.db_table, "")
         for model in (Person, PersonChange, PartyOrg, Unit, OrgEvent)
     ]
-    updated_at = quote(Rule._meta.get_field("updated_at").column)
-    lookups += [(Rule._meta.db_table, "COUNT(*)"), (Rule._meta.db_table, f"MAX({updated_at})")]
-    # Table and column names come from the models; no value from outside enters the SQL.
-    sql = ", ".join(f"(SELECT {value} FROM {quote(table)})" for table, value in lookups)  # noqa: S608
+    lookups += [
+        ("COUNT(*)", Rule._meta.db_table, ""),
+        (f"MAX({rule_at})", Rule._meta.db_table, ""),
+        (rule_value, Rule._meta.db_table, f" WHERE {rule_key} = %s"),
+    ]
+    scalars = ", ".join(f"(SELECT {v} FROM {quote(t)}{c})" for v, t, c in lookups)  # noqa: S608
+    snap_version, snap_data, snap_key = (
+        _column(HomeSnapshot, name) for name in ("version", "data", "scope_key")
+    )
+    snap_table = quote(HomeSnapshot._meta.db_table)
+    sql = (
+        f"SELECT {scalars}, s.{snap_version}, s.{snap_data} FROM (SELECT 1 AS one) base"  # noqa: S608
+        f" LEFT JOIN {snap_table} s ON s.{snap_key} = %s"
+    )
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + sql)
+        cursor.execute(sql, ["people.analytics_cache_minutes", key])
         row = cursor.fetchone()
-    return today.isoformat() + "|" + ".".join("" if v is None else str(v) for v in row)
+    *version_parts, max_age, snapshot_version, data = row
+    max_age = (
+        DEFAULT_RULES["people.analytics_cache_minutes"][2] if max_age is None else _json(max_age)
+    )
+    return _Lookup(
+        version=today.isoformat() + "|" + ".".join(str(v or "") for v in version_parts),
+        max_age=int(max_age),
+        snapshot_version=snapshot_version,
+        snapshot=None if data is None else _json(data),
+    )
+
+
+def _column(model: type[Model], name: str) -> str:
+    from django.db import connection
+
+    field = model._meta.get_field(name)
+    assert isinstance(field, ModelField)
+    return connection.ops.quote_name(field.column)
+
+
+def _json(value: Any) -> Any:
+    """A JSON column read by a raw query: text on SQLite and PostgreSQL (Django's setting)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def _business_home(user: Any) -> Home:
@@ -214,21 +266,18 @@ def _business_home(user: Any) -> Home:
     from dangjian.people.analytics import scope_key
 
     now = timezone.now()
-    max_age = int(rule("people.analytics_cache_minutes"))
-    if max_age <= 0:
+    key = scope_key(user)
+    found = _lookup(key, timezone.localdate())
+    if found.max_age <= 0:
         home = _business_figures(user)
         home.computed_at = now
         return home
-    key = scope_key(user)
-    version = home_version(timezone.localdate())
-    snapshot = HomeSnapshot.objects.filter(scope_key=key).first()
-    if (
-        snapshot is not None
-        and snapshot.version == version
-        and now - snapshot.computed_at < dt.timedelta(minutes=max_age)
-        and snapshot.computed_at <= now
-    ):
-        return _from_json(snapshot.data, snapshot.computed_at)
+    if found.snapshot is not None and found.snapshot_version == found.version:
+        cached = _from_json(found.snapshot)
+        assert cached.computed_at is not None
+        if dt.timedelta(0) <= now - cached.computed_at < dt.timedelta(minutes=found.max_age):
+            return cached
+    version = found.version
     home = _business_figures(user)
     home.computed_at = now
     try:  # replace, in the same two statements whether or not a snapshot existed
