@@ -131,8 +131,12 @@ def insert_values(
     skipped silently. Values go through the field's own ``get_db_prep_save`` unless the field
     is plain text, number, boolean or an integer key.
     """
-    from django.db import connection
+    from django.db import DEFAULT_DB_ALIAS, connections
     from django.utils import timezone
+
+    # the wrapper itself, not the ``django.db.connection`` proxy: every attribute read through
+    # the proxy is a context-local lookup, and get_db_prep_save reads several per value
+    connection = connections[DEFAULT_DB_ALIAS]
 
     by_name = {f.attname: f for f in model._meta.concrete_fields}
     unknown = [name for name in fields if name not in by_name]
@@ -143,46 +147,53 @@ def insert_values(
     plain = (models.CharField, models.TextField, models.BooleanField, models.IntegerField)
     columns: list[models.Field[Any, Any]] = []
     getters: list[Callable[[Sequence[Any]], Any]] = []
+
+    Getter = Callable[[Sequence[Any]], Any]
+
+    def given(index: int) -> Getter:
+        return lambda row: row[index]
+
+    def converted(index: int, f: models.Field[Any, Any]) -> Getter:
+        if type(f) is models.DateField:
+            # what get_db_prep_save ends in for a date (or None), without its checks
+            adapt = connection.ops.adapt_datefield_value
+
+            def date(row: Sequence[Any]) -> Any:
+                value = row[index]
+                if value is None or type(value) is dt.date:
+                    return adapt(value)
+                return f.get_db_prep_save(value, connection)
+
+            return date
+        return lambda row: f.get_db_prep_save(row[index], connection)
+
+    def constant(value: Any) -> Getter:
+        return lambda row: value
+
+    def default(f: models.Field[Any, Any]) -> Getter:
+        return lambda row: f.get_db_prep_save(f.get_default(), connection)
+
     for f in model._meta.concrete_fields:
         if f.primary_key and isinstance(f, models.AutoField) and f.attname not in position:
             continue
         columns.append(f)
         if f.attname in position:
-            index = position[f.attname]
             simple = (
                 isinstance(f.target_field, models.IntegerField)
                 if isinstance(f, models.ForeignKey)
                 else isinstance(f, plain)
             )
-            if simple:
-                getters.append(lambda row, i=index: row[i])
-            elif type(f) is models.DateField:
-                # what get_db_prep_save ends in for a date (or None), minus its checks
-                adapt = connection.ops.adapt_datefield_value
-                getters.append(
-                    lambda row, i=index, f=f, adapt=adapt: (
-                        adapt(row[i])
-                        if row[i] is None or type(row[i]) is dt.date
-                        else f.get_db_prep_save(row[i], connection)
-                    )
-                )
-            else:
-                getters.append(
-                    lambda row, i=index, f=f: f.get_db_prep_save(row[i], connection)  # type: ignore[misc]
-                )
+            index = position[f.attname]
+            getters.append(given(index) if simple else converted(index, f))
         elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            value = f.get_db_prep_save(now, connection)
-            getters.append(lambda row, v=value: v)
+            getters.append(constant(f.get_db_prep_save(now, connection)))
         elif f.has_default():
             if callable(f.default):
-                getters.append(
-                    lambda row, f=f: f.get_db_prep_save(f.get_default(), connection)  # type: ignore[misc]
-                )
+                getters.append(default(f))
             else:
-                value = f.get_db_prep_save(f.get_default(), connection)
-                getters.append(lambda row, v=value: v)
+                getters.append(constant(f.get_db_prep_save(f.get_default(), connection)))
         elif f.null:
-            getters.append(lambda row: None)
+            getters.append(constant(None))
         else:
             raise ValueError(f"{model.__name__}.{f.attname} needs a value")
     quote = connection.ops.quote_name

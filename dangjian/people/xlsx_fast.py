@@ -68,7 +68,7 @@ def _local(name: str) -> str:
     return name.rpartition(":")[2]
 
 
-def _refuse(*_args: Any) -> None:
+def _refuse(*_args: Any) -> Any:
     raise UploadRejected(ENTITIES)
 
 
@@ -214,16 +214,15 @@ class _Workbook:
         return dates, durations
 
     def rows(self) -> Iterator[Row]:
-        sheet = _Sheet(self)
-        parser = _parser(sheet.start, sheet.end, sheet.chars)
+        parser, done = _sheet_parser(self)
         with self.archive.open(self.sheet) as part:
             while chunk := part.read(CHUNK):
                 parser.Parse(chunk, False)
-                if sheet.done:
-                    done, sheet.done = sheet.done, []
+                if done:
                     yield from done
+                    done.clear()
         parser.Parse(b"", True)
-        yield from sheet.done
+        yield from done
 
 
 _COLUMNS: dict[str, int] = {}
@@ -243,96 +242,89 @@ def _column(ref: str) -> int:
     return index
 
 
-class _Sheet:
-    """expat callbacks collecting finished rows of ``sheetData`` into ``done``."""
+def _sheet_parser(book: _Workbook) -> tuple[Any, list[Row]]:
+    """An expat parser for ``sheetData`` and the list it appends finished rows to.
 
-    def __init__(self, book: _Workbook) -> None:
-        self.shared = book.shared
-        self.dates = book.dates
-        self.durations = book.durations
-        self.epoch = book.epoch
-        self.done: list[Row] = []
-        self.tags: dict[str, str] = {}
-        self.number = 0
-        self.cells: list[Any] = []
-        self.column = 0
-        self.kind = "n"
-        self.style = 0
-        self.text: list[str] = []
-        self.capture = False
-        self.has_value = False
-        self.inline = False
-        self.phonetic = 0
+    The callbacks run once per element (some 40 per 22-column row), so their state lives in
+    closure variables rather than attributes.
+    """
+    shared, dates, durations, epoch = book.shared, book.dates, book.durations, book.epoch
+    done: list[Row] = []
+    tags: dict[str, str] = {}
+    number = column = style = phonetic = 0
+    cells: list[Any] = []
+    kind = "n"
+    text: list[str] = []
+    capture = has_value = inline = False
 
-    def _tag(self, name: str) -> str:
-        tag = self.tags.get(name)
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal number, column, style, phonetic, cells, kind, text, capture, has_value, inline
+        tag = tags.get(name)
         if tag is None:
-            tag = self.tags[name] = _local(name)
-        return tag
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        tag = self.tags.get(name) or self._tag(name)
+            tag = tags[name] = _local(name)
         if tag == "c":
-            self.kind = attrs.get("t", "n")
-            style = attrs.get("s")
-            self.style = int(style) if style else 0
+            kind = attrs.get("t", "n")
+            s = attrs.get("s")
+            style = int(s) if s else 0
             ref = attrs.get("r")
-            self.column = _column(ref) if ref else self.column + 1
-            self.text = []
-            self.has_value = self.inline = False
+            column = _column(ref) if ref else column + 1
+            text = []
+            has_value = inline = False
         elif tag == "v":
-            if self.kind != "inlineStr":
-                self.capture = self.has_value = True
+            if kind != "inlineStr":
+                capture = has_value = True
         elif tag == "t":
-            self.capture = self.inline and not self.phonetic
+            capture = inline and not phonetic
         elif tag == "is":
-            self.inline = self.kind == "inlineStr"
+            inline = kind == "inlineStr"
         elif tag == "rPh":
-            self.phonetic += 1
+            phonetic += 1
         elif tag == "row":
             ref = attrs.get("r")
-            self.number = int(float(ref)) if ref else self.number + 1
-            self.cells = []
-            self.column = 0
+            number = int(float(ref)) if ref else number + 1
+            cells = []
+            column = 0
 
-    def end(self, name: str) -> None:
-        tag = self.tags.get(name) or self._tag(name)
+    def end(name: str) -> None:
+        nonlocal capture, phonetic
+        tag = tags.get(name)
+        if tag is None:
+            tag = tags[name] = _local(name)
         if tag == "c":
-            value = self._value()
-            cells, column = self.cells, self.column
             if column > len(cells):
                 cells.extend([None] * (column - len(cells)))
-            cells[column - 1] = value
+            cells[column - 1] = value()
         elif tag == "v" or tag == "t":
-            self.capture = False
+            capture = False
         elif tag == "rPh":
-            self.phonetic -= 1
+            phonetic -= 1
         elif tag == "row":
-            self.done.append((self.number, self.cells))
+            done.append((number, cells))
 
-    def chars(self, data: str) -> None:
-        if self.capture:
-            self.text.append(data)
+    def chars(data: str) -> None:
+        if capture:
+            text.append(data)
 
-    def _value(self) -> Any:
-        kind = self.kind
+    def value() -> Any:
         if kind == "inlineStr":
-            return "".join(self.text) if self.inline else None
-        raw = "".join(self.text) if self.has_value else ""
+            return "".join(text) if inline else None
+        raw = "".join(text) if has_value else ""
         if not raw:
             return None
         if kind == "n":
-            number: Any = float(raw) if "." in raw or "E" in raw or "e" in raw else int(raw)
-            if self.style in self.dates:
+            parsed: Any = float(raw) if "." in raw or "E" in raw or "e" in raw else int(raw)
+            if style in dates:
                 try:
-                    return from_excel(number, self.epoch, timedelta=self.style in self.durations)
+                    return from_excel(parsed, epoch, timedelta=style in durations)
                 except (OverflowError, ValueError):
                     return "#VALUE!"
-            return number
+            return parsed
         if kind == "s":
-            return self.shared[int(raw)]
+            return shared[int(raw)]
         if kind == "b":
             return bool(int(raw))
         if kind == "d":
             return from_ISO8601(raw)
         return raw  # "str" (formula result), "e" (error code)
+
+    return _parser(start, end, chars), done
