@@ -305,16 +305,25 @@ def _write_package(
             if info.filename != SHEET_PART:
                 out.writestr(info.filename, data)
                 continue
-            with out.open(SHEET_PART, "w") as sheet:
-                buffer = [_SHEET_HEAD, writer.row(1, headers)]
-                size = 0
-                for count, row in enumerate(rows, 1):
-                    xml = writer.row(count + 1, row)
-                    buffer.append(xml)
-                    size += len(xml)
-                    if size >= _FLUSH_CHARS:
-                        sheet.write("".join(buffer).encode("utf-8", "replace"))
-                        buffer, size = [], 0
-                buffer.append(_SHEET_TAIL)
-                sheet.write("".join(buffer).encode("utf-8", "replace"))
+            # Streamed without ZIP64 (Excel is strict about it), so the sheet may hold up to
+            # 2 GiB of XML: about 2M rows of the person export (1 kB a row), twice the row cap.
+            try:
+                with out.open(SHEET_PART, "w") as sheet:
+                    buffer = [_SHEET_HEAD, writer.row(1, headers)]
+                    size = 0
+                    for count, row in enumerate(rows, 1):
+                        xml = writer.row(count + 1, row)
+                        buffer.append(xml)
+                        size += len(xml)
+                        if size >= _FLUSH_CHARS:
+                            sheet.write("".join(buffer).encode("utf-8", "replace"))
+                            buffer, size = [], 0
+                    buffer.append(_SHEET_TAIL)
+                    sheet.write("".join(buffer).encode("utf-8", "replace"))
+            except RuntimeError as exc:
+                if "force_zip64" not in str(exc):
+                    raise
+                raise ValueError(
+                    "导出内容过大（工作表超过 2 GB），请缩小筛选范围后分批导出。"
+                ) from exc
     return count

@@ -155,3 +155,14 @@ def test_any_text_reads_back_as_openpyxl_would_write_it(tmp_path_factory, rows):
     for row in mine[1:]:
         for value, _ in row:
             assert not (isinstance(value, str) and value.startswith(FORMULA_PREFIXES))
+
+
+def test_sheet_too_large_for_a_zip_without_zip64_fails_clearly(tmp_path, monkeypatch):
+    """Excel is strict about ZIP64, so the sheet is streamed without it; past the limit
+    (2 GiB, lowered here) the export fails with a message and leaves no file."""
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 20_000)
+    path = tmp_path / "out.xlsx"
+    with pytest.raises(ValueError, match="导出内容过大"):
+        write_xlsx(path, ["a"], ([f"row {i}"] for i in range(2_000)))
+    assert not path.exists()
+    assert write_xlsx(path, ["a"], [["small"]]) == 1
