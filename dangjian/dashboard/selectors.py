@@ -26,6 +26,7 @@ from dangjian.people.models import PARTY_MEMBER_STATUSES, Person, PoliticalStatu
 
 ORG_CHECK_LIMIT = 5000  # organisations of the scope whose rule checks run
 WARNING_LIMIT = 20  # organisation warnings listed on the page; the organisation list has all
+SNAPSHOT_FORMAT = "2"  # part of the data version: bump when the stored JSON changes shape
 
 
 @dataclass
@@ -237,7 +238,8 @@ def _lookup(key: str, today: dt.date) -> _Lookup:
         DEFAULT_RULES["people.analytics_cache_minutes"][2] if max_age is None else _json(max_age)
     )
     return _Lookup(
-        version=today.isoformat() + "|" + ".".join(str(v or "") for v in version_parts),
+        version=f"{SNAPSHOT_FORMAT}|{today.isoformat()}|"
+        + ".".join(str(v or "") for v in version_parts),
         max_age=int(max_age),
         snapshot_version=snapshot_version,
         snapshot=None if data is None else _json(data),
@@ -257,9 +259,14 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-def _business_home(user: Any) -> Home:
+def _business_home(user: Any) -> Home | None:
     """The business home from the snapshot of the user's data scope when it names the current
-    data and is younger than ``people.analytics_cache_minutes``, else computed and stored."""
+    data and is younger than ``people.analytics_cache_minutes``, else computed and stored.
+    None when the user sees no organisation (they get the personal home).
+
+    Snapshots are stored only for scopes with organisations, and the scope digest and the data
+    version together fix which organisations the user sees, so a current snapshot also answers
+    "does this user see any organisation" without a query."""
     from django.db import IntegrityError, transaction
 
     from dangjian.dashboard.models import HomeSnapshot
@@ -268,18 +275,18 @@ def _business_home(user: Any) -> Home:
     now = timezone.now()
     key = scope_key(user)
     found = _lookup(key, timezone.localdate())
-    if found.max_age <= 0:
-        home = _business_figures(user)
-        home.computed_at = now
-        return home
-    if found.snapshot is not None and found.snapshot_version == found.version:
+    if found.max_age > 0 and found.snapshot is not None and found.snapshot_version == found.version:
         cached = _from_json(found.snapshot)
         assert cached.computed_at is not None
         if dt.timedelta(0) <= now - cached.computed_at < dt.timedelta(minutes=found.max_age):
             return cached
-    version = found.version
+    if not restrict(PartyOrg.objects.all(), user, "view").exists():
+        return None
     home = _business_figures(user)
     home.computed_at = now
+    if found.max_age <= 0:
+        return home
+    version = found.version
     try:  # replace, in the same two statements whether or not a snapshot existed
         with transaction.atomic():
             HomeSnapshot.objects.filter(scope_key=key).delete()
@@ -354,12 +361,8 @@ def _admin_home(user: Any) -> Home:
 def home_for(user: Any) -> Home:
     if user.admin_role:
         return _admin_home(user)
-    if (
-        has_permission(user, PartyOrg, "view")
-        and restrict(PartyOrg.objects.all(), user, "view").exists()
-    ):
-        return _with_reminders(_business_home(user), user)
-    return _with_reminders(_self_home(user), user)
+    business = _business_home(user) if has_permission(user, PartyOrg, "view") else None
+    return _with_reminders(business or _self_home(user), user)
 
 
 def _with_reminders(home: Home, user: Any) -> Home:
