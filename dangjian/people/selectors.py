@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from dangjian.core.crypto import blind_index
@@ -41,15 +42,20 @@ def _age_bounds(
 SUBTREE_ID_LIMIT = 1000
 
 
-def _subtree_ids(model: Any, path: str) -> Any:
-    """Ids of the nodes under ``path`` (inclusive), for ``<fk>__in``.
+def _subtree_ids(model: Any, pk: int) -> Any:
+    """Ids of the nodes under node ``pk`` (inclusive), for ``<fk>__in``.
 
-    Same rows as ``<fk>__path__startswith=path``, but a range on the indexed path column
-    (paths are lowercase hex segments ending in "."; "~" sorts after all of them) and, for a
-    small subtree, a literal id list: the database then reads the persons through the foreign
-    key index instead of joining every person to test the path (0.5 s → 25 ms at 1M persons).
+    Same rows as ``<fk>__path__startswith=<its path>``, but a range on the indexed path column
+    (paths are lowercase hex segments ending in "."; "~" sorts after all of them), the root's
+    path read by a scalar subquery in the same statement, and, for a small subtree, a literal
+    id list: the database then reads the persons through the foreign key index instead of
+    joining every person to test the path (0.5 s → 25 ms at 1M persons). A missing node gives
+    no ids.
     """
-    nodes = model.objects.filter(path__gte=path, path__lt=path + "~").values_list("pk", flat=True)
+    root = Subquery(model.objects.filter(pk=pk).values("path")[:1])
+    nodes = model.objects.filter(
+        path__gte=root, path__lt=Concat(root, Value("~"), output_field=CharField())
+    ).values_list("pk", flat=True)
     ids = list(nodes[: SUBTREE_ID_LIMIT + 1])
     return nodes if len(ids) > SUBTREE_ID_LIMIT else ids
 
@@ -93,13 +99,11 @@ def person_list(
     if party_org:
         from dangjian.orgs.models import PartyOrg
 
-        org = PartyOrg.objects.filter(pk=party_org).only("path").first()
-        qs = qs.filter(party_org__in=_subtree_ids(PartyOrg, org.path)) if org else qs.none()
+        qs = qs.filter(party_org__in=_subtree_ids(PartyOrg, party_org))
     if unit:
         from dangjian.orgs.models import Unit
 
-        node = Unit.objects.filter(pk=unit).only("path").first()
-        qs = qs.filter(unit__in=_subtree_ids(Unit, node.path)) if node else qs.none()
+        qs = qs.filter(unit__in=_subtree_ids(Unit, unit))
     if party_group:
         qs = qs.filter(party_group_id=party_group)
     if political_status == "party_member":

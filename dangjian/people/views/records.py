@@ -165,6 +165,7 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
             "org_label": chosen.name if chosen else "",
             "groups": groups if len(groups) <= CHOICE_LIMIT else [],
             "units": units if len(units) <= CHOICE_LIMIT else [],
+            "unit_choices": [(u.pk, "　" * u.depth + u.name) for u in units[:CHOICE_LIMIT]],
             "choices_capped": len(groups) > CHOICE_LIMIT or len(units) > CHOICE_LIMIT,
             "political_choices": [("party_member", "党员（含预备）"), *PoliticalStatus.choices],
             "gender_choices": Gender.choices,

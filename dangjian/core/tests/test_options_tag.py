@@ -1,0 +1,39 @@
+"""The ``{% options %}`` tag: escaped values and labels, the chosen value selected."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from django.template import Context, Template
+
+
+def _render(source: str, **context) -> str:
+    return Template("{% load options %}" + source).render(Context(context))
+
+
+def test_pairs_with_selection_and_blank():
+    html = _render(
+        '{% options choices chosen "全部" %}', choices=[("a", "甲"), ("b", "乙")], chosen="b"
+    )
+    assert html == (
+        '<option value="">全部</option><option value="a">甲</option>'
+        '<option value="b" selected>乙</option>'
+    )
+
+
+def test_objects_and_integer_selection():
+    groups = [SimpleNamespace(pk=7, name="第一党小组"), SimpleNamespace(pk=8, name="第二党小组")]
+    html = _render("{% options groups 8 %}", groups=groups)
+    assert '<option value="8" selected>第二党小组</option>' in html
+    assert '<option value="7">第一党小组</option>' in html
+
+
+def test_values_and_labels_are_escaped():
+    html = _render("{% options choices %}", choices=[('x"><script>', "<b>标签</b>")])
+    assert "<script>" not in html and "<b>" not in html
+    assert "&lt;b&gt;标签&lt;/b&gt;" in html and "x&quot;&gt;&lt;script&gt;" in html
+
+
+def test_no_selection_selects_only_the_empty_value():
+    html = _render("{% options choices None %}", choices=[("", "空"), ("1", "一")])
+    assert html == '<option value="" selected>空</option><option value="1">一</option>'
