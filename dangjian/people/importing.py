@@ -7,6 +7,12 @@ Chinese column name. A file with any error writes nothing. **Write** runs in one
 with bulk inserts/updates in batches, re-checks the scope of every written row inside the
 transaction (AC-04), writes one ``PersonChange`` per created/changed person and one summary
 audit event. Rows are matched by 工号, so importing the same file twice changes nothing.
+
+Speed (issue 2 §9, docs/performance.md): the sheet is read by :mod:`dangjian.people.xlsx_fast`;
+uniqueness is checked set-based; new persons go in as plain value rows through
+``executemany`` (sealed with the model descriptor's AAD, the citizen-ID blind index computed
+once, the history built from the same values), so no model instance, per-row SQL compilation or
+decryption is paid per new person. Changed persons still go through model instances.
 """
 
 from __future__ import annotations
@@ -753,53 +759,63 @@ class _Sealing:
         self.uid = uid
 
 
+_MISSING = object()
+_FK, _BLANK, _AS_IS = 1, 2, 0
+
+
 def _new_row(plan: _Planned, ring: KeyRing) -> tuple[tuple[Any, ...], dict[str, list[Any]]]:
     """The INSERT values (``CREATE_FIELDS`` order) and the history entry of a new person: the
     same values ``_apply`` on a new ``Person`` and a save would give, without the instance."""
     cleaned = plan.cleaned
-    defaults = _defaults()
+    get = cleaned.get
     values: list[Any] = []
-    history: dict[str, list[Any]] = {}
-    for name in _PLAIN_IMPORTED:
-        if name not in cleaned:
-            value = defaults[name]
-        elif name in _FK_FIELDS:
-            value = cleaned[name].pk if cleaned[name] is not None else None
-        elif name in _BLANK_TEXT:
-            value = cleaned[name] or ""
-        else:
-            value = cleaned[name]
-        values.append(value)
-        history[name] = [None, value.isoformat() if isinstance(value, dt.date) else value]
+    append = values.append
+    for name, kind, default in _plain_plan():
+        value = get(name, _MISSING)
+        if value is _MISSING:
+            value = default
+        elif kind == _FK:
+            value = value.pk if value is not None else None
+        elif kind == _BLANK:
+            value = value or ""
+        append(value)
+    history = {
+        name: [None, value.isoformat() if isinstance(value, dt.date) else value]
+        for name, value in zip(_PLAIN_IMPORTED, values, strict=True)
+    }
     uid = uuid.uuid4()
     subject: Any = _Sealing(uid)
-    sealed: list[Any] = []
-    for name in SEALED_FIELDS:
-        text = (cleaned.get(name) or "") if name in cleaned else ""
-        descriptor = Person.__dict__[name]
-        sealed.append(seal(text, descriptor.aad(subject), ring) if text else None)
-        if f"{name}_bidx" in _SEALED_COLUMNS:
+    has_id = bool(get("citizen_id"))
+    for name, descriptor, indexed in _SEALING:
+        text = get(name) or ""
+        values.append(seal(text, descriptor.aad(subject), ring) if text else None)
+        if indexed:
             if not text:
-                sealed.append(None)
+                values.append(None)
             elif name == "citizen_id" and plan.citizen_bidx:
-                sealed.append(plan.citizen_bidx)
+                values.append(plan.citizen_bidx)
             else:
-                sealed.append(blind_index(text, name, ring))
-        history[name] = [None, MASKERS[name](text) if cleaned.get("citizen_id") else ""]
-    return (uid, *values, *sealed), history
+                values.append(blind_index(text, name, ring))
+        history[name] = [None, MASKERS[name](text) if has_id else ""]
+    return (uid, *values), history
 
 
-_DEFAULTS: dict[str, Any] = {}
+# (field, whether it has a blind index) with the model's descriptor, in CREATE_FIELDS order
+_SEALING = tuple(
+    (name, Person.__dict__[name], f"{name}_bidx" in _SEALED_COLUMNS) for name in SEALED_FIELDS
+)
+_PLAIN_PLAN: list[tuple[str, int, Any]] = []
 
 
-def _defaults() -> dict[str, Any]:
-    """Model defaults of the importable plain fields (a column absent from the file)."""
-    if not _DEFAULTS:
+def _plain_plan() -> list[tuple[str, int, Any]]:
+    """(field, kind of conversion, model default for a column absent from the file)."""
+    if not _PLAIN_PLAN:
         for name in _PLAIN_IMPORTED:
             model_field = Person._meta.get_field(name)
             assert isinstance(model_field, models.Field)
-            _DEFAULTS[name] = model_field.get_default()
-    return _DEFAULTS
+            kind = _FK if name in _FK_FIELDS else _BLANK if name in _BLANK_TEXT else _AS_IS
+            _PLAIN_PLAN.append((name, kind, model_field.get_default()))
+    return _PLAIN_PLAN
 
 
 def _write(

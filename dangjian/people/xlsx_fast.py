@@ -226,11 +226,12 @@ class _Workbook:
 
 
 _COLUMNS: dict[str, int] = {}
+DIGITS = "0123456789"
 
 
 def _column(ref: str) -> int:
     """1-based column of a cell reference such as ``AB12``."""
-    letters = ref.rstrip("0123456789")
+    letters = ref.rstrip(DIGITS)
     index = _COLUMNS.get(letters)
     if index is None:
         index = 0
@@ -267,7 +268,10 @@ def _sheet_parser(book: _Workbook) -> tuple[Any, list[Row]]:
             s = attrs.get("s")
             style = int(s) if s else 0
             ref = attrs.get("r")
-            column = _column(ref) if ref else column + 1
+            if ref:
+                column = _COLUMNS.get(ref.rstrip(DIGITS)) or _column(ref)
+            else:
+                column += 1
             text = []
             has_value = inline = False
         elif tag == "v":
