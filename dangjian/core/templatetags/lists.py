@@ -1,4 +1,4 @@
-"""``{% options choices selected %}``: the ``<option>`` elements of a filter drop-down.
+"""List-page tags: ``{% options choices selected %}`` and ``{% sort_link key label %}``.
 
 List pages render several drop-downs of choices on every request; one Python loop over
 ``format_html`` is far cheaper than a template ``{% for %}`` with an ``{% if %}`` per option
@@ -32,3 +32,21 @@ def options(choices: Iterable[Any], selected: Any = None, blank: str = "") -> Sa
         ((value, " selected" if str(value) == chosen else "", label) for value, label in pairs),
     )
     return SafeString(head + body)
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context: template.Context, key: str, label: str) -> SafeString:
+    """A sortable column header of a list page (``core.listing.paginate_sorted``): the same
+    link the former ``core/_sort_link.html`` include rendered, without an include per column."""
+    listing = context.get("listing")
+    current = getattr(listing, "sort", "")
+    querystring = getattr(listing, "querystring", "")
+    arrow = " ▲" if current == key else " ▼" if current == f"-{key}" else ""
+    target = f"-{key}" if current == key else key
+    return format_html(
+        '<a class="text-reset text-decoration-none" href="?{}&sort={}">{}{}</a>',
+        querystring,
+        target,
+        label,
+        arrow,
+    )

@@ -8,7 +8,7 @@ from django.template import Context, Template
 
 
 def _render(source: str, **context) -> str:
-    return Template("{% load options %}" + source).render(Context(context))
+    return Template("{% load lists %}" + source).render(Context(context))
 
 
 def test_pairs_with_selection_and_blank():
@@ -37,3 +37,22 @@ def test_values_and_labels_are_escaped():
 def test_no_selection_selects_only_the_empty_value():
     html = _render("{% options choices None %}", choices=[("", "空"), ("1", "一")])
     assert html == '<option value="" selected>空</option><option value="1">一</option>'
+
+
+def test_sort_link_toggles_direction_and_keeps_filters():
+    listing = SimpleNamespace(sort="name", querystring="q=%E5%BC%A0&party_org=3")
+    html = _render('{% sort_link "name" "姓名" %}', listing=listing)
+    assert html == (
+        '<a class="text-reset text-decoration-none" href="?q=%E5%BC%A0&amp;party_org=3'
+        '&sort=-name">姓名 ▲</a>'
+    )
+    listing.sort = "-name"
+    assert 'sort=name">姓名 ▼</a>' in _render('{% sort_link "name" "姓名" %}', listing=listing)
+    other = _render('{% sort_link "birth_date" "出生日期" %}', listing=listing)
+    assert other.endswith('sort=birth_date">出生日期</a>')
+
+
+def test_sort_link_escapes_the_label():
+    listing = SimpleNamespace(sort="", querystring="")
+    html = _render('{% sort_link "x" label %}', listing=listing, label="<i>列</i>")
+    assert "<i>" not in html and "&lt;i&gt;列&lt;/i&gt;" in html
