@@ -130,7 +130,7 @@ DEFAULT_RULES: dict[str, tuple[str, str, Any, str, str]] = {
     "lapse.review_months": ("lapse", "视为自行脱党须支部大会讨论月数", 6, "月", "党章第九条"),
     "people.analytics_cache_minutes": (
         "people",
-        "结构分析缓存最长分钟数（0 为不缓存）",
+        "结构分析与首页统计缓存最长分钟数（0 为不缓存）",
         10,
         "分钟",
         "性能设计（docs/decisions.md）：人员或组织变更后立即重算，此为其他变更的最长滞后",

@@ -33,7 +33,7 @@ from dangjian.demo.bulk import BATCH, fast_insert, insert, seal_into, tree_path
 from dangjian.demo.mine import DEMO_PASSWORD
 from dangjian.demo.wipe import reset_sequences, wipe_business_data
 from dangjian.orgs.models import PartyOrg, Unit
-from dangjian.people.models import AnalyticsSnapshot, Person, PoliticalStatus
+from dangjian.people.models import Person, PoliticalStatus
 
 REFERENCE_DATE = dt.date(2025, 1, 1)  # ages and Party dates are relative to a fixed day
 STATUS_MIX = (
@@ -90,8 +90,7 @@ def generate(
     say = progress or (lambda message: None)
     started = timezone.now()
     if reset:
-        wipe_business_data()
-        AnalyticsSnapshot.objects.all().delete()  # no foreign keys: the wipe does not reach it
+        wipe_business_data()  # snapshots of derived figures included
     elif PartyOrg.objects.exists():
         raise RuntimeError("数据库中已有组织数据；请使用 --reset 或新的数据库。")
     rng = random.Random(seed)

@@ -68,3 +68,19 @@ def test_shape_has_enough_organisations(persons):
     shape = Shape.for_counts(persons, None)
     assert shape.orgs >= persons / 20
     assert shape.groups >= shape.branches >= shape.general_branches >= shape.committees >= 1
+
+
+def test_reset_drops_derived_snapshots(db):
+    """Snapshots of derived figures have no foreign key into the data; a reset still drops
+    them, so a regenerated set never shows the previous set's figures."""
+    from django.utils import timezone
+
+    from dangjian.dashboard.models import HomeSnapshot
+    from dangjian.demo.wipe import wipe_business_data
+    from dangjian.people.models import AnalyticsSnapshot
+
+    for model in (AnalyticsSnapshot, HomeSnapshot):
+        model.objects.create(scope_key="x", version="v", computed_at=timezone.now(), data={})
+    wipe_business_data()
+    assert not AnalyticsSnapshot.objects.exists()
+    assert not HomeSnapshot.objects.exists()
