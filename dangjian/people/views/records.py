@@ -103,7 +103,7 @@ def person_row(person: Person, detail_url: str) -> dict[str, Any]:
         "birth_date": person.birth_date.isoformat() if person.birth_date else "",
         "political_status": _POLITICAL.get(person.political_status, person.political_status),
         "party_org": person.party_org.name,
-        "party_group": person.party_group.name if person.party_group_id else "",
+        "party_group": person.party_group.name if person.party_group is not None else "",
         "unit": person.unit.name,
         "post": person.post or "—",
         "citizen_id": mask_citizen_id(person.citizen_id),
