@@ -130,10 +130,23 @@ def keyring_reload() -> None:
     _ring_cache = None
 
 
+_algorithms: dict[bytes, algorithms.SM4] = {}
+
+
+def _sm4(key: bytes) -> algorithms.SM4:
+    """The algorithm object of a key, made once (it only holds the key; reused per value)."""
+    found = _algorithms.get(key)
+    if found is None:
+        if len(_algorithms) > 64:  # rotated keys: a handful at most
+            _algorithms.clear()
+        found = _algorithms[key] = algorithms.SM4(key)
+    return found
+
+
 def seal(plaintext: str, aad: str, ring: KeyRing | None = None) -> bytes:
     ring = ring or keyring()
     iv = secrets.token_bytes(IV_BYTES)
-    encryptor = Cipher(algorithms.SM4(ring.enc[ring.current]), modes.GCM(iv)).encryptor()
+    encryptor = Cipher(_sm4(ring.enc[ring.current]), modes.GCM(iv)).encryptor()
     encryptor.authenticate_additional_data(aad.encode())
     body = encryptor.update(plaintext.encode()) + encryptor.finalize()
     return bytes([ring.current]) + iv + body + encryptor.tag
@@ -152,7 +165,7 @@ def open_sealed(sealed: bytes, aad: str, ring: KeyRing | None = None) -> str:
     key = ring.enc.get(version)
     if key is None:
         raise InvalidTag(f"unknown key version {version}")
-    decryptor = Cipher(algorithms.SM4(key), modes.GCM(iv, tag)).decryptor()
+    decryptor = Cipher(_sm4(key), modes.GCM(iv, tag)).decryptor()
     decryptor.authenticate_additional_data(aad.encode())
     return (decryptor.update(body) + decryptor.finalize()).decode()
 
