@@ -66,42 +66,35 @@ class User(AbstractUser):
         if self.admin_role:
             return []
         grants: list[Grant] = []
-        # one query: the assignments with the user's employee record id joined in
+        # one query of plain values: the assignments with the user's employee record id
         assignments = list(
             RoleAssignment.objects.filter(user=self)
-            .select_related("role", "party_org", "department")
-            .annotate(person_of_user=models.F("user__person__id"))
+            .order_by("pk")
+            .values_list(
+                "role__code",
+                "role__scope_kind",
+                "role__permissions",
+                "party_org__path",
+                "department__domain",
+                "user__person__id",
+            )
         )
-        person_id = assignments[0].person_of_user if assignments else None
+        person_id = assignments[0][5] if assignments else None
         # the menu's profile (core.registries.nav_profile); without any assignment no entry
         # that needs an employee record is visible, whether one is linked or not
         self._scope_person_id = person_id
-        for assignment in assignments:
-            role = assignment.role
-            perms = frozenset(role.permissions)
-            if role.scope_kind == Role.ScopeKind.SELF:
+        for code, scope_kind, permissions, org_path, domain, _ in assignments:
+            perms = frozenset(permissions)
+            if scope_kind == Role.ScopeKind.SELF:
                 if person_id:
-                    own_path = assignment.party_org.path if assignment.party_org else ""
                     grants.append(
-                        Grant(role.code, perms, "self", org_path=own_path, person_id=person_id)
+                        Grant(code, perms, "self", org_path=org_path or "", person_id=person_id)
                     )
-            elif role.scope_kind == Role.ScopeKind.ALL:
-                grants.append(Grant(role.code, perms, "all"))
-            elif assignment.party_org is not None:
-                domains = (
-                    frozenset({assignment.department.domain})
-                    if assignment.department
-                    else frozenset()
-                )
-                grants.append(
-                    Grant(
-                        role.code,
-                        perms,
-                        "subtree",
-                        org_path=assignment.party_org.path,
-                        domains=domains,
-                    )
-                )
+            elif scope_kind == Role.ScopeKind.ALL:
+                grants.append(Grant(code, perms, "all"))
+            elif org_path is not None:
+                domains = frozenset({domain}) if domain is not None else frozenset()
+                grants.append(Grant(code, perms, "subtree", org_path=org_path, domains=domains))
         return grants
 
     def role_codes(self) -> set[str]:
