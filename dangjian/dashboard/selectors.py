@@ -10,12 +10,10 @@ design as the structure analytics); the to-do centre's reminders are read live p
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Model, Q
-from django.db.models import Field as ModelField
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -180,85 +178,6 @@ def _from_json(raw: dict[str, Any]) -> Home:
     )
 
 
-@dataclass
-class _Lookup:
-    version: str  # the data version now
-    max_age: int  # rule people.analytics_cache_minutes
-    snapshot_version: str | None  # the scope's stored snapshot, if any
-    snapshot: dict[str, Any] | None
-
-
-def _lookup(key: str, today: dt.date) -> _Lookup:
-    """ONE query of index lookups (constant at any size; the home page is the most visited
-    page, and each ORM query costs more than this whole statement): the data version, the
-    cache-age rule and the scope's snapshot.
-
-    The data version names the date, the highest ids of the same tables as
-    ``people.analytics.data_version`` (every person write through the services adds a
-    ``PersonChange``, every organisation change an ``OrgEvent``; new persons, organisations and
-    units raise their tables' highest id) and the newest rule change (the front-line target and
-    the member-count and term checks read their limits from rules; rule pages save the row,
-    which moves ``updated_at``). Changes that leave none of these traces show after at most
-    ``people.analytics_cache_minutes``.
-    """
-    from django.db import connection
-
-    from dangjian.core.models import Rule
-    from dangjian.core.rules import DEFAULT_RULES
-    from dangjian.dashboard.models import HomeSnapshot
-    from dangjian.orgs.models import OrgEvent, Unit
-    from dangjian.people.models import PersonChange
-
-    quote = connection.ops.quote_name
-    rule_key, rule_value, rule_at = (_column(Rule, name) for name in ("key", "value", "updated_at"))
-    # (value, table, condition) of each scalar subquery; names come from the models only
-    lookups = [
-        (f"MAX({quote(model._meta.pk.column)})", model._meta.db_table, "")
-        for model in (Person, PersonChange, PartyOrg, Unit, OrgEvent)
-    ]
-    lookups += [
-        ("COUNT(*)", Rule._meta.db_table, ""),
-        (f"MAX({rule_at})", Rule._meta.db_table, ""),
-        (rule_value, Rule._meta.db_table, f" WHERE {rule_key} = %s"),
-    ]
-    scalars = ", ".join(f"(SELECT {v} FROM {quote(t)}{c})" for v, t, c in lookups)  # noqa: S608
-    snap_version, snap_data, snap_key = (
-        _column(HomeSnapshot, name) for name in ("version", "data", "scope_key")
-    )
-    snap_table = quote(HomeSnapshot._meta.db_table)
-    sql = (
-        f"SELECT {scalars}, s.{snap_version}, s.{snap_data} FROM (SELECT 1 AS one) base"  # noqa: S608
-        f" LEFT JOIN {snap_table} s ON s.{snap_key} = %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ["people.analytics_cache_minutes", key])
-        row = cursor.fetchone()
-    *version_parts, max_age, snapshot_version, data = row
-    max_age = (
-        DEFAULT_RULES["people.analytics_cache_minutes"][2] if max_age is None else _json(max_age)
-    )
-    return _Lookup(
-        version=f"{SNAPSHOT_FORMAT}|{today.isoformat()}|"
-        + ".".join(str(v or "") for v in version_parts),
-        max_age=int(max_age),
-        snapshot_version=snapshot_version,
-        snapshot=None if data is None else _json(data),
-    )
-
-
-def _column(model: type[Model], name: str) -> str:
-    from django.db import connection
-
-    field = model._meta.get_field(name)
-    assert isinstance(field, ModelField)
-    return connection.ops.quote_name(field.column)
-
-
-def _json(value: Any) -> Any:
-    """A JSON column read by a raw query: text on SQLite and PostgreSQL (Django's setting)."""
-    return json.loads(value) if isinstance(value, str | bytes) else value
-
-
 def _business_home(user: Any) -> Home | None:
     """The business home from the snapshot of the user's data scope when it names the current
     data and is younger than ``people.analytics_cache_minutes``, else computed and stored.
@@ -270,11 +189,11 @@ def _business_home(user: Any) -> Home | None:
     from django.db import IntegrityError, transaction
 
     from dangjian.dashboard.models import HomeSnapshot
-    from dangjian.people.analytics import scope_key
+    from dangjian.people.analytics import scope_key, snapshot_lookup
 
     now = timezone.now()
     key = scope_key(user)
-    found = _lookup(key, timezone.localdate())
+    found = snapshot_lookup(HomeSnapshot, key, timezone.localdate(), fmt=SNAPSHOT_FORMAT)
     if found.max_age > 0 and found.snapshot is not None and found.snapshot_version == found.version:
         cached = _from_json(found.snapshot)
         assert cached.computed_at is not None

@@ -10,11 +10,12 @@ people-list filters (``drill``) that list exactly the persons behind it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, Field, Model, OuterRef, Q
 from django.utils import timezone
 
 from dangjian.core.rules import rule
@@ -278,33 +279,6 @@ class PageStructure:
     token: str = ""  # names one computation (stored with its snapshot); "" when not stored
 
 
-def data_version(today: dt.date) -> str:
-    """Names the data the figures depend on, in a few primary-key lookups (O(1) at any size).
-
-    Every person write goes through a service that adds a ``PersonChange`` (create, update,
-    import), every organisation change adds an ``OrgEvent``, and new persons, organisations and
-    units raise their tables' highest id; the date moves ages and 党龄; the target is a rule.
-    Writes that leave none of these traces (e.g. a unit renamed without history, SQL by hand)
-    show after at most ``people.analytics_cache_minutes``.
-    """
-    from django.db import connection
-
-    from dangjian.orgs.models import OrgEvent
-    from dangjian.people.models import PersonChange
-
-    quote = connection.ops.quote_name
-    # one statement of index-only MAX(pk) lookups; names come from the models, no input
-    sql = ", ".join(
-        f"(SELECT MAX({quote(model._meta.pk.column)}) FROM {quote(model._meta.db_table)})"  # noqa: S608
-        for model in (Person, PersonChange, PartyOrg, Unit, OrgEvent)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + sql)
-        maxes = [value or 0 for value in cursor.fetchone()]
-    target = rule("org.front_line_member_target")
-    return f"{today.isoformat()}|{target}|" + ".".join(str(m) for m in maxes)
-
-
 def scope_key(user: Any) -> str:
     """Digest of the user's view predicates on the tables the figures read: equal digests
     see exactly the same rows, so they may share figures."""
@@ -337,6 +311,7 @@ def _to_json(page: PageStructure) -> dict[str, Any]:
         "below_target": [_figure_dict(f) for f in page.below_target],
         "below_target_total": page.below_target_total,
         "token": page.token,
+        "computed_at": page.computed_at.isoformat(),
     }
 
 
@@ -385,6 +360,89 @@ def _capped(full: Structure, limit: int, computed_at: dt.datetime) -> PageStruct
     )
 
 
+@dataclass
+class SnapshotLookup:
+    version: str  # the data version now
+    max_age: int  # rule people.analytics_cache_minutes
+    snapshot_version: str | None  # the scope's stored snapshot, if any
+    snapshot: dict[str, Any] | None
+
+
+def snapshot_lookup(
+    snapshot_model: type[Model], key: str, today: dt.date, *, fmt: str
+) -> SnapshotLookup:
+    """ONE query of index lookups (constant at any size; each ORM query costs more than this
+    whole statement): the data version, the cache-age rule and the scope's stored snapshot of
+    ``snapshot_model`` (scope_key, version, data), for the home page and structure analytics.
+    ``fmt`` names the shape of the stored JSON and is part of the version.
+
+    The data version names the date, the highest ids of the tables the figures read (every
+    person write through the services adds a
+    ``PersonChange``, every organisation change an ``OrgEvent``; new persons, organisations and
+    units raise their tables' highest id) and the newest rule change (the front-line target and
+    the member-count and term checks read their limits from rules; rule pages save the row,
+    which moves ``updated_at``). Changes that leave none of these traces show after at most
+    ``people.analytics_cache_minutes``.
+    """
+    from django.db import connection
+
+    from dangjian.core.models import Rule
+    from dangjian.core.rules import DEFAULT_RULES
+    from dangjian.orgs.models import OrgEvent
+    from dangjian.people.models import PersonChange
+
+    quote = connection.ops.quote_name
+    rule_key, rule_value, rule_at = (_column(Rule, name) for name in ("key", "value", "updated_at"))
+    # (value, table, condition) of each scalar subquery; names come from the models only
+    lookups = [
+        (f"MAX({quote(model._meta.pk.column)})", model._meta.db_table, "")
+        for model in (Person, PersonChange, PartyOrg, Unit, OrgEvent)
+    ]
+    lookups += [
+        ("COUNT(*)", Rule._meta.db_table, ""),
+        (f"MAX({rule_at})", Rule._meta.db_table, ""),
+        (rule_value, Rule._meta.db_table, f" WHERE {rule_key} = %s"),
+    ]
+    scalars = ", ".join(f"(SELECT {v} FROM {quote(t)}{c})" for v, t, c in lookups)  # noqa: S608
+    snap_version, snap_data, snap_key = (
+        _column(snapshot_model, name) for name in ("version", "data", "scope_key")
+    )
+    snap_table = quote(snapshot_model._meta.db_table)
+    sql = (
+        f"SELECT {scalars}, s.{snap_version}, s.{snap_data} FROM (SELECT 1 AS one) base"  # noqa: S608
+        f" LEFT JOIN {snap_table} s ON s.{snap_key} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ["people.analytics_cache_minutes", key])
+        row = cursor.fetchone()
+    *version_parts, max_age, snapshot_version, data = row
+    max_age = (
+        DEFAULT_RULES["people.analytics_cache_minutes"][2] if max_age is None else _json(max_age)
+    )
+    return SnapshotLookup(
+        version=f"{fmt}|{today.isoformat()}|" + ".".join(str(v or "") for v in version_parts),
+        max_age=int(max_age),
+        snapshot_version=snapshot_version,
+        snapshot=None if data is None else _json(data),
+    )
+
+
+def _column(model: type[Model], name: str) -> str:
+    from django.db import connection
+
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)
+    return connection.ops.quote_name(field.column)
+
+
+def _json(value: Any) -> Any:
+    """A JSON column read by a raw query: text on SQLite and PostgreSQL (Django's setting)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+SNAPSHOT_FORMAT = "a2"  # part of the data version: bump when the stored JSON changes shape
+
+
 def page_structure(*, user: Any, today: dt.date | None = None) -> PageStructure:
     """The page's figures for ``user``: from the snapshot of the same scope and data version
     when it is younger than ``people.analytics_cache_minutes``, else computed and stored."""
@@ -394,26 +452,21 @@ def page_structure(*, user: Any, today: dt.date | None = None) -> PageStructure:
 
     today = today or timezone.localdate()
     now = timezone.now()
-    max_age = int(rule("people.analytics_cache_minutes"))
-    if max_age <= 0:
-        return _capped(structure(user=user, today=today), DISPLAY_LIMIT, now)
     key = scope_key(user)
-    version = data_version(today)
-    snapshot = AnalyticsSnapshot.objects.filter(scope_key=key).first()
-    if (
-        snapshot is not None
-        and snapshot.version == version
-        and now - snapshot.computed_at < dt.timedelta(minutes=max_age)
-        and snapshot.computed_at <= now
-    ):
-        return _from_json(snapshot.data, snapshot.computed_at)
+    found = snapshot_lookup(AnalyticsSnapshot, key, today, fmt=SNAPSHOT_FORMAT)
+    if found.max_age <= 0:
+        return _capped(structure(user=user, today=today), DISPLAY_LIMIT, now)
+    if found.snapshot is not None and found.snapshot_version == found.version:
+        computed_at = dt.datetime.fromisoformat(found.snapshot["computed_at"])
+        if dt.timedelta(0) <= now - computed_at < dt.timedelta(minutes=found.max_age):
+            return _from_json(found.snapshot, computed_at)
     page = _capped(structure(user=user, today=today), DISPLAY_LIMIT, now)
     page.token = uuid.uuid4().hex
     try:  # replace, in the same two statements whether or not a snapshot existed
         with transaction.atomic():
             AnalyticsSnapshot.objects.filter(scope_key=key).delete()
             AnalyticsSnapshot.objects.create(
-                scope_key=key, version=version, computed_at=now, data=_to_json(page)
+                scope_key=key, version=found.version, computed_at=now, data=_to_json(page)
             )
     except IntegrityError:  # another process stored the same scope first: theirs is as good
         pass

@@ -199,7 +199,7 @@ class AnalyticsSnapshot(models.Model):
 
     ``scope_key`` is a digest of the viewer's scope predicates, so users who see the same rows
     share one row; ``version`` names the data it was computed from (see
-    ``dangjian.people.analytics.data_version``). Kept in the database, not a per-process cache,
+    ``dangjian.people.analytics.snapshot_lookup``). Kept in the database, not a per-process cache,
     so every server process sees the same snapshot and a rolled-back write rolls it back too.
     Never shown directly: it is read only for a user whose scope digest it carries.
     """
