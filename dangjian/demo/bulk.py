@@ -186,50 +186,50 @@ def insert_values(
     unknown = [name for name in fields if name not in by_name]
     if unknown:
         raise ValueError(f"{model.__name__} has no fields {unknown}")
-    position = {name: i for i, name in enumerate(fields)}
     now = timezone.now()
     plain = (models.CharField, models.TextField, models.BooleanField, models.IntegerField)
-    columns: list[models.Field[Any, Any]] = []
-    getters: list[Callable[[Sequence[Any]], Any]] = []
-
-    Getter = Callable[[Sequence[Any]], Any]
-
-    def given(index: int) -> Getter:
-        return lambda row: row[index]
-
-    def converted(index: int, f: models.Field[Any, Any]) -> Getter:
-        adapt = _adapter(f, connection)
-        return lambda row: adapt(row[index])
-
-    def constant(value: Any) -> Getter:
-        return lambda row: value
-
-    def default(f: models.Field[Any, Any]) -> Getter:
-        return lambda row: f.get_db_prep_save(f.get_default(), connection)
-
+    # columns: the given fields in their order (converted in place where needed), then the
+    # others with a constant value, then those with a callable default
+    converters: list[tuple[int, Callable[[Any], Any]]] = []
+    for index, name in enumerate(fields):
+        f = by_name[name]
+        simple = (
+            isinstance(f.target_field, models.IntegerField)
+            if isinstance(f, models.ForeignKey)
+            else isinstance(f, plain)
+        )
+        if not simple:
+            converters.append((index, _adapter(f, connection)))
+    columns = [by_name[name] for name in fields]
+    constants: list[Any] = []
+    callables: list[models.Field[Any, Any]] = []
     for f in model._meta.concrete_fields:
-        if f.primary_key and isinstance(f, models.AutoField) and f.attname not in position:
+        if f.attname in fields or (f.primary_key and isinstance(f, models.AutoField)):
             continue
-        columns.append(f)
-        if f.attname in position:
-            simple = (
-                isinstance(f.target_field, models.IntegerField)
-                if isinstance(f, models.ForeignKey)
-                else isinstance(f, plain)
-            )
-            index = position[f.attname]
-            getters.append(given(index) if simple else converted(index, f))
-        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            getters.append(constant(f.get_db_prep_save(now, connection)))
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            constants.append(f.get_db_prep_save(now, connection))
+        elif f.has_default() and callable(f.default):
+            callables.append(f)
+            continue
         elif f.has_default():
-            if callable(f.default):
-                getters.append(default(f))
-            else:
-                getters.append(constant(f.get_db_prep_save(f.get_default(), connection)))
+            constants.append(f.get_db_prep_save(f.get_default(), connection))
         elif f.null:
-            getters.append(constant(None))
+            constants.append(None)
         else:
             raise ValueError(f"{model.__name__}.{f.attname} needs a value")
+        columns.append(f)
+    columns.extend(callables)
+    tail = tuple(constants)
+
+    def values(row: Sequence[Any]) -> tuple[Any, ...]:
+        out = list(row)
+        for index, convert in converters:
+            out[index] = convert(out[index])
+        out.extend(tail)
+        for f in callables:
+            out.append(f.get_db_prep_save(f.get_default(), connection))
+        return tuple(out)
+
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model)
         quote(model._meta.db_table),
@@ -239,6 +239,6 @@ def insert_values(
     done = 0
     with connection.cursor() as cursor:
         for part in chunks(rows, batch):
-            cursor.executemany(sql, [tuple(get(row) for get in getters) for row in part])
+            cursor.executemany(sql, [values(row) for row in part])
             done += len(part)
     return done

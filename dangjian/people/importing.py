@@ -488,8 +488,12 @@ def _validate(
             result.errors.append(RowError(number, column, message))
 
         data: dict[str, Any] = {}
+        width = len(values)
         for index, column in columns.items():
-            raw = values[index] if index < len(values) else None
+            raw = values[index] if index < width else None
+            if raw is None:  # an empty cell: what _parse_cell gives for it, without the call
+                data[column.field] = EMPTY_CELL[column.kind]
+                continue
             try:
                 data[column.field] = _parse_cell(column, raw, directory, data)
             except ValidationError as exc:
@@ -541,6 +545,18 @@ def _validate(
 def _progress_every(report: Progress, done: int, total: int) -> None:
     if done % 200 == 0:
         report(PHASE_VALIDATE, done, total)
+
+
+# The value of an empty cell by column kind (as _parse_cell returns it for ``None``).
+EMPTY_CELL: dict[str, Any] = {
+    "text": "",
+    "date": None,
+    "bool": False,
+    "choice": "",
+    "unit": None,
+    "org": None,
+    "group": None,
+}
 
 
 def _parse_cell(column: Column, raw: Any, directory: _Directory, data: dict[str, Any]) -> Any:

@@ -261,3 +261,12 @@ def test_blank_rows_keep_sheet_row_numbers_in_errors(mine):
     assert [(e.row, e.column) for e in result.errors] == [(6, "手机号")]
     assert result.total == 2
     assert not Person.objects.filter(employee_no__startswith="IMP").exists()
+
+
+def test_empty_cell_shortcut_is_what_parsing_an_empty_cell_gives(mine):
+    from dangjian.people.importing import COLUMNS, EMPTY_CELL, _Directory, _parse_cell, _Scope
+
+    directory = _Directory(_Scope(SYSTEM))
+    for column in COLUMNS:
+        assert _parse_cell(column, None, directory, {}) == EMPTY_CELL[column.kind], column.field
+        assert type(_parse_cell(column, None, directory, {})) is type(EMPTY_CELL[column.kind])
