@@ -154,8 +154,11 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
     group_qs = visible_orgs.filter(kind=PartyOrg.Kind.GROUP, dissolved_on__isnull=True)
     unit_qs = unit_list(user=request.user).filter(dissolved_on__isnull=True)
     if chosen is not None:
-        group_qs = group_qs.filter(path__startswith=chosen.path)
-        unit_qs = unit_qs.filter(party_org__path__startswith=chosen.path)
+        # the subtree as a range on the indexed path ("~" sorts after every path character),
+        # which SQLite serves from the index where LIKE 'x%' scans every organisation
+        subtree = {"path__gte": chosen.path, "path__lt": chosen.path + "~"}
+        group_qs = group_qs.filter(**subtree)
+        unit_qs = unit_qs.filter(**{f"party_org__{k}": v for k, v in subtree.items()})
     groups = list(group_qs.only("pk", "name").order_by("path")[: CHOICE_LIMIT + 1])
     units = list(unit_qs.only("pk", "name", "depth").order_by("path")[: CHOICE_LIMIT + 1])
     context.update(
