@@ -23,6 +23,7 @@ from dangjian.core.scope import has_permission
 from dangjian.orgs.models import PartyOrg
 from dangjian.orgs.selectors import org_list, unit_list
 from dangjian.people import selectors, services
+from dangjian.people.exporting import SealedReader
 from dangjian.people.forms import PersonForm
 from dangjian.people.models import (
     Education,
@@ -66,8 +67,9 @@ def _optional_url(name: str) -> str:
         return ""
 
 
-# Columns the list shows (the rest of a person's fields are not loaded for a list page).
+# Columns the list shows, read as plain values (no model instances for a list page).
 LIST_COLUMNS = (
+    "pk",
     "uid",  # bound into the sealed values' AAD
     "employee_no",
     "name",
@@ -91,29 +93,49 @@ _POLITICAL = dict(PoliticalStatus.choices)
 _MEMBERSHIP = dict(MembershipStatus.choices)
 
 
-def person_row(person: Person, detail_url: str) -> dict[str, Any]:
-    """One list row as plain display values: identifiers decrypted server side, then masked
-    (PI-03); a dict, so the template reads each cell with one lookup."""
+def person_row(values: tuple[Any, ...], detail_url: str, sealed: SealedReader) -> dict[str, Any]:
+    """One list row (``LIST_COLUMNS`` values) as display strings: identifiers decrypted server
+    side (the model's AAD check), then masked (PI-03); a dict, so the template reads each cell
+    with one lookup."""
+    (
+        pk,
+        uid,
+        employee_no,
+        name,
+        gender,
+        birth_date,
+        political_status,
+        post,
+        membership_status,
+        lost_contact,
+        is_mobile,
+        is_front_line,
+        citizen_id_sealed,
+        phone_sealed,
+        party_org,
+        party_group,
+        unit,
+    ) = values
     return {
-        "pk": person.pk,
-        "url": detail_url.replace(URL_SENTINEL, str(person.pk), 1),
-        "employee_no": person.employee_no,
-        "name": person.name,
-        "gender": _GENDER.get(person.gender, person.gender),
-        "birth_date": person.birth_date.isoformat() if person.birth_date else "",
-        "political_status": _POLITICAL.get(person.political_status, person.political_status),
-        "party_org": person.party_org.name,
-        "party_group": person.party_group.name if person.party_group is not None else "",
-        "unit": person.unit.name,
-        "post": person.post or "—",
-        "citizen_id": mask_citizen_id(person.citizen_id),
-        "phone": mask_phone(person.phone) or "—",
+        "pk": pk,
+        "url": detail_url.replace(URL_SENTINEL, str(pk), 1),
+        "employee_no": employee_no,
+        "name": name,
+        "gender": _GENDER.get(gender, gender),
+        "birth_date": birth_date.isoformat() if birth_date else "",
+        "political_status": _POLITICAL.get(political_status, political_status),
+        "party_org": party_org,
+        "party_group": party_group or "",
+        "unit": unit,
+        "post": post or "—",
+        "citizen_id": mask_citizen_id(sealed.open(citizen_id_sealed, uid, "citizen_id")),
+        "phone": mask_phone(sealed.open(phone_sealed, uid, "phone")) or "—",
         "membership": ""
-        if person.membership_status == "normal"
-        else _MEMBERSHIP.get(person.membership_status, person.membership_status),
-        "lost_contact": person.lost_contact,
-        "is_mobile": person.is_mobile,
-        "is_front_line": person.is_front_line,
+        if membership_status == "normal"
+        else _MEMBERSHIP.get(membership_status, membership_status),
+        "lost_contact": lost_contact,
+        "is_mobile": is_mobile,
+        "is_front_line": is_front_line,
     }
 
 
@@ -122,11 +144,13 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
     _require(request.user, "view")
     filters = selectors.person_filters(request.GET)
     qs = selectors.person_list(user=request.user, **filters)
-    listing = paginate_sorted(
-        request, qs.only(*LIST_COLUMNS), sortable=SORTABLE, default_sort="employee_no"
-    )
+    listing = paginate_sorted(request, qs, sortable=SORTABLE, default_sort="employee_no")
     detail_url = reverse("people:detail", args=[URL_SENTINEL])
-    rows = [person_row(p, detail_url) for p in listing.object_list]
+    sealed = SealedReader()
+    rows = [
+        person_row(values, detail_url, sealed)
+        for values in listing.object_list.values_list(*LIST_COLUMNS)
+    ]
     context = {
         "page_title": "人员名册",
         "breadcrumbs": [("人员管理", None), ("人员名册", None)],
