@@ -270,3 +270,16 @@ def test_empty_cell_shortcut_is_what_parsing_an_empty_cell_gives(mine):
     for column in COLUMNS:
         assert _parse_cell(column, None, directory, {}) == EMPTY_CELL[column.kind], column.field
         assert type(_parse_cell(column, None, directory, {})) is type(EMPTY_CELL[column.kind])
+
+
+def test_garbage_collector_is_back_on_after_every_outcome(mine):
+    import gc
+
+    assert gc.isenabled()
+    assert person_import(actor=SYSTEM, fh=io.BytesIO(workbook_bytes([row(1)]))).ok
+    assert gc.isenabled()
+    bad = person_import(actor=SYSTEM, fh=io.BytesIO(workbook_bytes([row(2, 手机号="1")])))
+    assert not bad.ok and gc.isenabled()
+    with pytest.raises(UploadRejected):
+        person_import(actor=SYSTEM, fh=io.BytesIO(entity_bomb()))
+    assert gc.isenabled()
