@@ -33,11 +33,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dangjian.audit.services import audit_record
+from dangjian.core.bulk import insert_values
 from dangjian.core.crypto import KeyRing, blind_index, keyring, seal
 from dangjian.core.excel import UploadRejected, cell_text
 from dangjian.core.rules import rule
 from dangjian.core.scope import has_permission, org_paths_for, restrict, scope_q
-from dangjian.demo.bulk import insert_values
 from dangjian.orgs.models import PartyOrg, Unit
 from dangjian.people.models import (
     Education,
