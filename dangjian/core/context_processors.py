@@ -6,14 +6,14 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from dangjian.core.registries import nav_html
+from dangjian.core.registries import nav_links
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_html": ""}
+        return {"nav_sections": []}
     return {
-        "nav_html": nav_html(user, request.path),
+        "nav_sections": nav_links(user),
         "csp_nonce": getattr(request, "csp_nonce", ""),
     }

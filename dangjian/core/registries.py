@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.urls import reverse
-from django.utils.safestring import SafeString
 
 
 @dataclass(frozen=True)
@@ -47,12 +46,18 @@ def nav_for(user: Any) -> list[tuple[str, list[NavItem]]]:
     return list(sections.items())
 
 
-# The rendered menu per *access profile*: every ``visible`` predicate depends only on whether
-# the user is signed in, the administrator role, the permissions of the user's grants (read
-# fresh from the database on every request, AC-08) and whether an employee record is linked.
-# Users with the same profile see the same menu, so it is rendered once per process and
-# profile, not once per request (docs/performance.md). Bounded; cleared when full.
-_nav_html: dict[tuple[Any, ...], str] = {}
+# The menu per *access profile*: every ``visible`` predicate depends only on whether the user
+# is signed in, the administrator role, the permissions of the user's grants (read fresh from
+# the database on every request, AC-08) and whether an employee record is linked. Users with
+# the same profile see the same entries, so they are worked out (predicates, URL reversal)
+# once per process and profile, not once per request (docs/performance.md). Bounded.
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+
+
+_nav_links: dict[tuple[Any, ...], list[tuple[str, list[NavLink]]]] = {}
 NAV_CACHE_SIZE = 2048
 _UNKNOWN = object()
 
@@ -82,23 +87,20 @@ def nav_profile(user: Any) -> tuple[Any, ...]:
     )
 
 
-def nav_html(user: Any, path: str) -> SafeString:
-    """The left navigation as HTML for ``user``, the entry of ``path`` marked active."""
-    from django.template.loader import render_to_string
-    from django.utils.html import escape
-    from django.utils.safestring import mark_safe
-
+def nav_links(user: Any) -> list[tuple[str, list[NavLink]]]:
+    """The menu sections of ``user`` with their entries' labels and URLs (cached per profile;
+    the template marks the current page's entry)."""
     key = nav_profile(user)
-    html = _nav_html.get(key)
-    if html is None:
-        html = render_to_string("core/_nav.html", {"nav_sections": nav_for(user)})
-        if len(_nav_html) >= NAV_CACHE_SIZE:
-            _nav_html.clear()
-        _nav_html[key] = html
-    link = f'class="nav-link py-1" href="{escape(path)}"'
-    active = f'class="nav-link py-1 active" aria-current="page" href="{escape(path)}"'
-    # the cached HTML comes from an auto-escaped template; only the escaped path is added
-    return mark_safe(html.replace(link, active, 1))  # noqa: S308
+    links = _nav_links.get(key)
+    if links is None:
+        links = [
+            (section, [NavLink(item.label, item.url) for item in items])
+            for section, items in nav_for(user)
+        ]
+        if len(_nav_links) >= NAV_CACHE_SIZE:
+            _nav_links.clear()
+        _nav_links[key] = links
+    return links
 
 
 # --- organisation restructuring and rule checks (orgs asks, people and others answer) --------

@@ -28,7 +28,7 @@ from dangjian.assessment.services import rounds as svc
 from dangjian.assessment.services import sheets
 from dangjian.assessment.testing import build_round, build_scheme
 from dangjian.audit.models import AuditEvent
-from dangjian.core.scope import SYSTEM
+from dangjian.core.scope import SYSTEM, has_permission
 from dangjian.orgs.models import PartyOrg
 from dangjian.orgs.services import org_create
 
@@ -78,13 +78,23 @@ def test_round_create_queries_constant(mine):
         org_create(name=f"支部{i}", kind="branch", parent=mine.committee, actor=SYSTEM)
         for i in range(12)
     ]
-    counts = []
+    has_permission(mine.users["shuji"], PartyOrg, "view")  # grants: read once per request
+    counts, score_inserts = [], []
     for branches in (few, many):
         with CaptureQueriesContext(connection) as ctx:
-            _create(mine, scheme, branches)
-        counts.append(len(ctx.captured_queries))
-    # one set of bulk inserts whatever the branch count (SQLite may split a big batch once)
-    assert counts[1] - counts[0] <= 1, counts
+            rnd = _create(mine, scheme, branches)
+        statements = [q["sql"] for q in ctx.captured_queries]
+        inserts = [s for s in statements if s.startswith('INSERT INTO "assessment_score"')]
+        counts.append(len(statements) - len(inserts))
+        score_inserts.append(len(inserts))
+    # one set of bulk inserts whatever the branch count; the score rows go in batches, which
+    # SQLite's bound-parameter limit may split (13 branches x every criterion: a few batches)
+    assert counts[0] == counts[1], counts
+    assert score_inserts[0] >= 1
+    columns = len(Score._meta.concrete_fields)
+    rows = Score.objects.filter(sheet__round=rnd).count()
+    assert rows > 12
+    assert score_inserts[1] <= 1 + rows * columns // 999, score_inserts  # batches, not rows
 
 
 def test_round_create_refusals(mine):

@@ -2,7 +2,7 @@
 
 Every menu predicate depends on the signed-in state, the administrator role, the permissions
 of the user's grants (read fresh on each request) and whether an employee record is linked;
-``core.registries.nav_html`` caches by exactly those, so these tests compare the cached menu
+``core.registries.nav_links`` caches by exactly those, so these tests compare the cached menu
 with a fresh ``nav_for`` and change a user's roles between requests.
 """
 
@@ -33,7 +33,7 @@ def _nav_block(content: str) -> str:
 
 @pytest.mark.parametrize("role", PERSONAS)
 def test_cached_menu_equals_a_fresh_one(mine, role):
-    registries._nav_html.clear()
+    registries._nav_links.clear()
     client = mine.client(role)
     for _ in range(2):  # the second request is served from the cache
         html = _nav_block(client.get("/").content.decode())
@@ -44,16 +44,16 @@ def test_cached_menu_equals_a_fresh_one(mine, role):
 
 
 def test_profiles_are_not_shared_between_different_permissions(mine):
-    registries._nav_html.clear()
+    registries._nav_links.clear()
     leader = _menu_links(_nav_block(mine.client("shuji").get("/").content.decode()))
     member = _menu_links(_nav_block(mine.client("member_b").get("/").content.decode()))
     assert reverse("people:analytics") in leader
     assert reverse("people:analytics") not in member
-    assert len(registries._nav_html) == 2
+    assert len(registries._nav_links) == 2
 
 
 def test_role_change_shows_in_the_next_request(mine):
-    registries._nav_html.clear()
+    registries._nav_links.clear()
     client = mine.client("member_b")
     before = _menu_links(_nav_block(client.get("/").content.decode()))
     assert reverse("people:analytics") not in before
