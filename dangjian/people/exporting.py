@@ -23,7 +23,14 @@ from typing import Any
 from dangjian.core import crypto
 from dangjian.core.exports import CountedRows, register_export
 from dangjian.core.identity import mask_citizen_id, mask_phone
-from dangjian.people.models import Education, Gender, MembershipStatus, Person, PoliticalStatus
+from dangjian.people.models import (
+    Education,
+    Gender,
+    MembershipStatus,
+    Person,
+    PoliticalStatus,
+    sealed_aad,
+)
 from dangjian.people.selectors import FILTER_PARAMS, person_filters, person_list
 
 EXPORT_KEY = "people.persons"
@@ -99,7 +106,7 @@ class SealedReader:
         if not sealed:
             return ""
         sealed = bytes(sealed)
-        aad = f"{self.table}:{uid}:{field}"
+        aad = sealed_aad(self.table, uid, field)
         if sealed[0] not in self.ring.enc:
             self.ring = crypto.keyring()
         return crypto.open_sealed(sealed, aad, self.ring)

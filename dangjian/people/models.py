@@ -9,6 +9,7 @@ an HMAC-SM3 blind index (``*_bidx``) for exact-match search. Read them through
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -56,6 +57,11 @@ class Gender(models.TextChoices):
     FEMALE = "F", "女"
 
 
+def sealed_aad(table: str, uid: Any, field: str) -> str:
+    """The AAD a sealed value is bound to: its table, its row's uid and its field."""
+    return f"{table}:{uid}:{field}"
+
+
 class SealedValue:
     """Descriptor: plaintext view of a sealed column, bound to table, row uid and field (AAD)."""
 
@@ -63,7 +69,7 @@ class SealedValue:
         self.field = field
 
     def aad(self, obj: models.Model) -> str:
-        return f"{obj._meta.db_table}:{obj.uid}:{self.field}"  # type: ignore[attr-defined]
+        return sealed_aad(obj._meta.db_table, obj.uid, self.field)  # type: ignore[attr-defined]
 
     def __get__(self, obj: models.Model | None, owner: type) -> str:
         if obj is None:

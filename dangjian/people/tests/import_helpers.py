@@ -95,12 +95,17 @@ def entity_bomb() -> bytes:
         '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
         "</sheetData></worksheet>"
     )
+    return with_sheet_xml(source, bomb)
+
+
+def with_sheet_xml(source: zipfile.ZipFile, sheet_xml: str) -> bytes:
+    """The workbook ``source`` with its first sheet's XML replaced by ``sheet_xml``."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             data = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                data = bomb.encode()
+                data = sheet_xml.encode()
             target.writestr(item, data)
     return buffer.getvalue()
 

@@ -24,6 +24,7 @@ from dangjian.people.tests.import_helpers import (
     HEADERS,
     entity_bomb,
     row,
+    with_sheet_xml,
     workbook_bytes,
     zip_bomb,
 )
@@ -141,17 +142,10 @@ def test_fast_reader_uses_the_cached_formula_result():
     cell = '<c r="A2" t="str"><f>CONCAT("IMP","00001")</f><v>IMP00001</v></c>'
     start = sheet.index('<c r="A2"')
     end = sheet.index("</c>", start) + len("</c>")
-    patched = sheet[:start] + cell + sheet[end:]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = patched.encode()
-            target.writestr(item, data)
-    rows = dict(iter_rows(io.BytesIO(buffer.getvalue())))
+    patched = with_sheet_xml(source, sheet[:start] + cell + sheet[end:])
+    rows = dict(iter_rows(io.BytesIO(patched)))
     assert rows[2][0] == "IMP00001"
-    assert _fast_shape(buffer.getvalue()) == _openpyxl_shape(buffer.getvalue())
+    assert _fast_shape(patched) == _openpyxl_shape(patched)
 
 
 @pytest.mark.parametrize(
