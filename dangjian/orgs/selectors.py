@@ -114,25 +114,68 @@ def with_child_counts(qs: QuerySet[PartyOrg]) -> QuerySet[PartyOrg]:
     )
 
 
+def full_names(model: type[PartyOrg] | type[Unit], nodes: Iterable[Any]) -> dict[int, str]:
+    """ "党委 / 支部 / 小组" (or "矿 / 区队 / 班组") for each node: one query for all ancestors."""
+    nodes = list(nodes)
+    wanted = {pk for node in nodes for pk in path_ids(node.path)}
+    names = dict(model.objects.filter(pk__in=wanted).values_list("pk", "name"))
+    for node in nodes:
+        names[node.pk] = node.name
+    return {node.pk: " / ".join(names.get(pk, "…") for pk in path_ids(node.path)) for node in nodes}
+
+
 def org_full_names(orgs: Iterable[PartyOrg]) -> dict[int, str]:
     """ "党委 / 支部 / 小组" for each organisation: one query for all ancestors."""
-    orgs = list(orgs)
-    wanted = {pk for org in orgs for pk in path_ids(org.path)}
-    names = dict(PartyOrg.objects.filter(pk__in=wanted).values_list("pk", "name"))
-    for org in orgs:
-        names[org.pk] = org.name
-    return {org.pk: " / ".join(names.get(pk, "…") for pk in path_ids(org.path)) for org in orgs}
+    return full_names(PartyOrg, orgs)
 
 
-def org_picker_matches(*, user: Any, q: str, limit: int = 20) -> list[tuple[PartyOrg, str]]:
-    """Scoped organisations matching ``q`` with their full path, for the tree picker."""
+def _within(path: str) -> dict[str, str]:
+    """The subtree under ``path`` as a range on the indexed path ("~" sorts after every path
+    character), which SQLite serves from the index where LIKE 'x%' scans every row."""
+    return {"path__gte": path, "path__lt": path + "~"}
+
+
+def org_picker_matches(
+    *,
+    user: Any,
+    q: str,
+    kind: str = "",
+    within: int | None = None,
+    limit: int = 20,
+) -> list[tuple[PartyOrg, str]]:
+    """Scoped organisations matching ``q`` with their full path, for the tree picker;
+    optionally only one ``kind`` and only under the organisation ``within`` (in scope)."""
     qs = org_list(user=user).filter(dissolved_on__isnull=True)
+    if kind in PartyOrg.Kind.values:
+        qs = qs.filter(kind=kind)
+    if within:
+        root = org_list(user=user).filter(pk=within).values_list("path", flat=True).first()
+        qs = qs.filter(**_within(root)) if root else qs.none()
     q = (q or "").strip()
     if q:
         qs = qs.filter(name__icontains=q)
     found = list(qs.order_by("path")[:limit])
-    full = org_full_names(found)
+    full = full_names(PartyOrg, found)
     return [(org, full[org.pk]) for org in found]
+
+
+def unit_picker_matches(
+    *, user: Any, q: str, within: int | None = None, limit: int = 20
+) -> list[tuple[Unit, str]]:
+    """Scoped units matching ``q`` with their full path, for the unit picker; optionally only
+    units led by the party organisation ``within`` (in scope) or one below it."""
+    qs = unit_list(user=user).filter(dissolved_on__isnull=True)
+    if within:
+        root = org_list(user=user).filter(pk=within).values_list("path", flat=True).first()
+        if not root:
+            return []
+        qs = qs.filter(**{f"party_org__{k}": v for k, v in _within(root).items()})
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(name__icontains=q)
+    found = list(qs.order_by("path")[:limit])
+    full = full_names(Unit, found)
+    return [(unit, full[unit.pk]) for unit in found]
 
 
 def org_history(*, user: Any, org: PartyOrg) -> QuerySet[OrgEvent]:

@@ -1,4 +1,4 @@
-"""Organisation URLs: party organisations, units, departments, and the org-tree picker."""
+"""Organisation URLs: party organisations, units, departments, and the tree pickers."""
 
 from django.urls import path
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("units/", views.unit_tree, name="unit_tree"),
     path("units/list/", views.unit_list, name="unit_list"),
     path("units/new/", views.unit_create, name="unit_create"),
+    path("units/picker/", views.unit_picker, name="unit_picker"),
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
     path("units/<int:pk>/children/", views.unit_tree_children, name="unit_tree_children"),
     path("units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),

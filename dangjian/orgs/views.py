@@ -439,8 +439,30 @@ def org_restructure(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def org_picker(request: HttpRequest) -> HttpResponse:
     """Scoped matches for the org-tree picker (name search, full path shown)."""
     q = request.GET.get("picker_q", request.GET.get("q", ""))[:60]
-    matches = selectors.org_picker_matches(user=request.user, q=q)
+    matches = selectors.org_picker_matches(
+        user=request.user,
+        q=q,
+        kind=request.GET.get("kind", ""),
+        within=_picker_within(request),
+    )
     return render(request, "orgs/_org_picker.html#results", {"matches": matches, "q": q})
+
+
+def _picker_within(request: HttpRequest) -> int | None:
+    """The organisation a dependent picker is narrowed to (the form's ``party_org`` field)."""
+    raw = request.GET.get("party_org", "").strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+
+
+@require_GET
+def unit_picker(request: HttpRequest) -> HttpResponse:
+    """Scoped matches for the unit picker (name search, full path shown), optionally only the
+    units of the chosen party organisation's subtree."""
+    q = request.GET.get("picker_q", request.GET.get("q", ""))[:60]
+    matches = selectors.unit_picker_matches(user=request.user, q=q, within=_picker_within(request))
+    return render(
+        request, "orgs/_org_picker.html#results", {"matches": matches, "q": q, "units": True}
+    )
 
 
 # --- units --------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian.core.identity import mask_citizen_id, mask_phone
 from dangjian.core.listing import paginate_sorted
 from dangjian.core.scope import has_permission
-from dangjian.orgs.models import PartyOrg
+from dangjian.orgs.models import PartyOrg, Unit
 from dangjian.orgs.selectors import org_list, unit_list
 from dangjian.people import selectors, services
 from dangjian.people.exporting import SealedReader
@@ -43,7 +43,6 @@ SORTABLE = {
     "unit": "unit__path",
     "regularised_on": "regularised_on",
 }
-CHOICE_LIMIT = 300  # more groups/units than this: choose an organisation first
 REVEAL_FIELDS = {"citizen_id": "身份证号", "phone": "手机号码", "address": "家庭住址"}
 
 
@@ -139,11 +138,35 @@ def person_row(values: tuple[Any, ...], detail_url: str, sealed: SealedReader) -
     }
 
 
+def _chosen_nodes(user: Any, filters: dict[str, Any]) -> dict[str, Any]:
+    """The organisation, party group and unit chosen in the filters, read through the scope
+    filter (name and path; organisation and group in one statement): the page shows their
+    names, and the person statements use the paths as they are. Out of scope: absent."""
+    chosen: dict[str, Any] = {}
+    org_ids = [filters[k] for k in ("party_org", "party_group") if filters.get(k)]
+    if org_ids:
+        found = {
+            org.pk: org
+            for org in org_list(user=user).filter(pk__in=org_ids).only("pk", "name", "path")
+        }
+        for key in ("party_org", "party_group"):
+            if filters.get(key) in found:
+                chosen[key] = found[filters[key]]
+    if filters.get("unit"):
+        unit = unit_list(user=user).filter(pk=filters["unit"]).only("pk", "name", "path").first()
+        if unit is not None:
+            chosen["unit"] = unit
+    return chosen
+
+
 @require_GET
 def person_list_view(request: HttpRequest) -> HttpResponse:
     _require(request.user, "view")
     filters = selectors.person_filters(request.GET)
-    qs = selectors.person_list(user=request.user, **filters)
+    chosen = _chosen_nodes(request.user, filters)
+    # a chosen node out of scope stays an id: its subtree within the user's scope is empty
+    query = {**filters, **{k: chosen[k] for k in ("party_org", "unit") if k in chosen}}
+    qs = selectors.person_list(user=request.user, **query)
     listing = paginate_sorted(request, qs, sortable=SORTABLE, default_sort="employee_no")
     detail_url = reverse("people:detail", args=[URL_SENTINEL])
     sealed = SealedReader()
@@ -167,33 +190,15 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
     }
     if request.htmx and request.htmx.target == "person-table":  # type: ignore[attr-defined]
         return render(request, "people/person_list.html#person-table", context)
-    visible_orgs = org_list(user=request.user)
-    chosen = (
-        visible_orgs.filter(pk=filters["party_org"]).only("name", "path").first()
-        if filters.get("party_org")
-        else None
-    )
-    # Group and unit choices follow the chosen organisation and are capped: at 50,000
-    # organisations a full list would be most of the page (docs/performance.md).
-    group_qs = visible_orgs.filter(kind=PartyOrg.Kind.GROUP, dissolved_on__isnull=True)
-    unit_qs = unit_list(user=request.user).filter(dissolved_on__isnull=True)
-    if chosen is not None:
-        # the subtree as a range on the indexed path ("~" sorts after every path character),
-        # which SQLite serves from the index where LIKE 'x%' scans every organisation
-        subtree = {"path__gte": chosen.path, "path__lt": chosen.path + "~"}
-        group_qs = group_qs.filter(**subtree)
-        unit_qs = unit_qs.filter(**{f"party_org__{k}": v for k, v in subtree.items()})
-    groups = list(group_qs.only("pk", "name").order_by("path")[: CHOICE_LIMIT + 1])
-    units = list(unit_qs.only("pk", "name", "depth").order_by("path")[: CHOICE_LIMIT + 1])
+    # Organisation, party group and unit are chosen with the orgs app's tree pickers, which
+    # search on demand: at 50,000 organisations the page itself lists none of them.
     context.update(
         {
-            # the organisation filter uses the orgs app's tree picker (scales to 50k orgs)
             "may_pick_org": has_permission(request.user, PartyOrg, "view"),
-            "org_label": chosen.name if chosen else "",
-            "groups": groups if len(groups) <= CHOICE_LIMIT else [],
-            "units": units if len(units) <= CHOICE_LIMIT else [],
-            "unit_choices": [(u.pk, "　" * u.depth + u.name) for u in units[:CHOICE_LIMIT]],
-            "choices_capped": len(groups) > CHOICE_LIMIT or len(units) > CHOICE_LIMIT,
+            "may_pick_unit": has_permission(request.user, Unit, "view"),
+            "org_label": chosen["party_org"].name if "party_org" in chosen else "",
+            "group_label": chosen["party_group"].name if "party_group" in chosen else "",
+            "unit_label": chosen["unit"].name if "unit" in chosen else "",
             "political_choices": [("party_member", "党员（含预备）"), *PoliticalStatus.choices],
             "gender_choices": Gender.choices,
             "education_choices": Education.choices,
