@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+
+from dangjian.core.html import format_html, format_html_join
 
 register = template.Library()
 
@@ -25,13 +26,13 @@ def options(choices: Iterable[Any], selected: Any = None, blank: str = "") -> Sa
         (choice.pk, choice.name) if hasattr(choice, "pk") else (choice[0], choice[1])
         for choice in choices
     ]
-    head = format_html('<option value="">{}</option>', blank) if blank else SafeString("")
+    head = format_html('<option value="">{}</option>', blank) if blank else ""
     body = format_html_join(
         "",
         '<option value="{}"{}>{}</option>',
         ((value, " selected" if str(value) == chosen else "", label) for value, label in pairs),
     )
-    return SafeString(head + body)
+    return format_html("{}{}", head, body)
 
 
 @register.simple_tag(takes_context=True)

@@ -1,15 +1,17 @@
 """``{% nav_menu %}``: the left navigation of the page shell.
 
 The entries come from ``core.registries.nav_links`` (cached per access profile); this tag
-only writes them out with the current page's entry marked, in one ``format_html`` per entry
-instead of a template loop with two conditionals per entry (it runs on every page).
+only writes them out with the current page's entry marked: each entry's HTML is made once per
+process (``core.html.format_html``) instead of a template loop with two conditionals per entry
+on every page.
 """
 
 from __future__ import annotations
 
 from django import template
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+
+from dangjian.core.html import format_html, format_html_join
 
 register = template.Library()
 
@@ -23,6 +25,21 @@ _SECTION = (
 )
 
 
+_entries: dict[tuple[str, str, bool], SafeString] = {}
+
+
+def _entry(url: str, label: str, current: bool) -> SafeString:
+    """One menu entry's HTML, made once per (URL, label, current) in this process: it depends
+    on nothing else, and every page writes some 50 of them."""
+    key = (url, label, current)
+    html = _entries.get(key)
+    if html is None:
+        if len(_entries) > 2000:  # menus are small; this only bounds a pathological case
+            _entries.clear()
+        html = _entries[key] = format_html(_CURRENT if current else _ENTRY, url, label)
+    return html
+
+
 @register.simple_tag(takes_context=True)
 def nav_menu(context: template.Context) -> SafeString:
     request = context.get("request")
@@ -30,12 +47,7 @@ def nav_menu(context: template.Context) -> SafeString:
     sections = []
     for section, items in context.get("nav_sections") or []:
         entries = format_html_join(
-            "",
-            "{}",
-            (
-                (format_html(_CURRENT if item.url == path else _ENTRY, item.url, item.label),)
-                for item in items
-            ),
+            "", "{}", ((_entry(item.url, item.label, item.url == path),) for item in items)
         )
         sections.append((section, entries))
     return format_html_join("", _SECTION, sections)

@@ -29,7 +29,7 @@ def test_page_lists_no_groups_or_units_but_offers_the_pickers(mine):
     for testid in ("org-filter", "group-filter", "unit-filter"):
         assert f'data-testid="{testid}"' in page
     assert f'hx-get="{UNIT_PICKER}"' in page
-    assert 'hx-vals=\'{"kind": "group"}\'' in page
+    assert 'hx-vals="{&quot;kind&quot;: &quot;group&quot;}"' in page
     assert 'hx-include="[data-org-picker-value][name=party_org]"' in page
     # the picker's stylesheet and script once, not once per picker
     assert page.count("orgs/picker.") == 1

@@ -68,3 +68,35 @@ def test_list_is_cards_on_a_phone(phone_page, live_server, mine):  # noqa: F811
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400  # no horizontal scrolling on a 390 px screen
     phone_page.shot("cards")
+
+
+def test_tree_pickers_narrow_the_list(page, live_server, mine):  # noqa: F811
+    """Organisation, then party group and unit: the pickers search on demand, the group and
+    unit pickers offer only what lies under the chosen organisation, each pick filters."""
+    login(page, live_server, "shuji", PASSWORD)
+    page.goto(f"{live_server.url}/people/")
+    rows = page.locator("[data-testid=person-row]")
+    expect(rows).to_have_count(3)
+    page.fill("#picker-party_org", "综采一队党")
+    page.click("[data-org-pick] >> text=综采一队党支部")
+    expect(page).to_have_url(re.compile(rf"party_org={mine.branch_a.pk}"))
+    expect(rows.filter(has_text="王二支部党员")).to_have_count(0)
+    expect(rows.filter(has_text="张支部党员")).to_have_count(1)
+
+    page.focus("#picker-party_group")
+    group_results = page.locator("[data-org-picker]:has(#picker-party_group) [data-org-pick]")
+    expect(group_results).to_have_count(1)
+    expect(group_results).to_contain_text("综采一队第一党小组")
+    page.shot("group-picker")
+    group_results.first.click()
+    expect(page).to_have_url(re.compile(rf"party_group={mine.group_a1.pk}"))
+    expect(rows.filter(has_text="张支部党员")).to_have_count(1)
+
+    page.focus("#picker-unit")
+    unit_results = page.locator("[data-org-picker]:has(#picker-unit) [data-org-pick]")
+    expect(unit_results).to_have_count(2)  # 综采一队 and its team, nothing of branch B
+    expect(unit_results.first).to_contain_text("综采一队")
+    page.shot("unit-picker")
+    unit_results.nth(1).click()
+    expect(page).to_have_url(re.compile(rf"unit={mine.team_a1.pk}"))
+    expect(rows.filter(has_text="张支部党员")).to_have_count(1)

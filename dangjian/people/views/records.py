@@ -7,7 +7,7 @@ else 404, so an out-of-scope person is indistinguishable from a missing one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -138,24 +138,33 @@ def person_row(values: tuple[Any, ...], detail_url: str, sealed: SealedReader) -
     }
 
 
-def _chosen_nodes(user: Any, filters: dict[str, Any]) -> dict[str, Any]:
+class _Node(NamedTuple):
+    pk: int
+    name: str
+    path: str
+
+
+def _chosen_nodes(user: Any, filters: dict[str, Any]) -> dict[str, _Node]:
     """The organisation, party group and unit chosen in the filters, read through the scope
     filter (name and path; organisation and group in one statement): the page shows their
     names, and the person statements use the paths as they are. Out of scope: absent."""
-    chosen: dict[str, Any] = {}
+    chosen: dict[str, _Node] = {}
     org_ids = [filters[k] for k in ("party_org", "party_group") if filters.get(k)]
     if org_ids:
-        found = {
-            org.pk: org
-            for org in org_list(user=user).filter(pk__in=org_ids).only("pk", "name", "path")
-        }
+        rows = org_list(user=user).filter(pk__in=org_ids).values_list("pk", "name", "path")
+        found = {row[0]: _Node(*row) for row in rows}
         for key in ("party_org", "party_group"):
             if filters.get(key) in found:
                 chosen[key] = found[filters[key]]
     if filters.get("unit"):
-        unit = unit_list(user=user).filter(pk=filters["unit"]).only("pk", "name", "path").first()
-        if unit is not None:
-            chosen["unit"] = unit
+        row = (
+            unit_list(user=user)
+            .filter(pk=filters["unit"])
+            .values_list("pk", "name", "path")
+            .first()
+        )
+        if row is not None:
+            chosen["unit"] = _Node(*row)
     return chosen
 
 
