@@ -132,12 +132,18 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "dangjian.sqlite3"),
+            # persistent connections: a new SQLite connection per request re-reads the schema
+            # and starts with an empty page cache (docs/decisions.md, "Persistent connections")
+            "CONN_MAX_AGE": int(os.environ.get("DANGJIAN_CONN_MAX_AGE", "600")),
+            "CONN_HEALTH_CHECKS": True,
             # WAL + busy timeout + IMMEDIATE write transactions: concurrent users wait for
             # the writer instead of failing with "database is locked".
             "OPTIONS": {

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from dangjian.core.scope import Grant
+from dangjian.core.statements import Statement
 
 
 class AdminRole(models.TextChoices):
@@ -67,18 +68,7 @@ class User(AbstractUser):
             return []
         grants: list[Grant] = []
         # one query of plain values: the assignments with the user's employee record id
-        assignments = list(
-            RoleAssignment.objects.filter(user=self)
-            .order_by("pk")
-            .values_list(
-                "role__code",
-                "role__scope_kind",
-                "role__permissions",
-                "party_org__path",
-                "department__domain",
-                "user__person__id",
-            )
-        )
+        assignments = _GRANTS.rows(self.pk)
         person_id = assignments[0][5] if assignments else None
         # the menu's profile (core.registries.nav_profile); without any assignment no entry
         # that needs an employee record is visible, whether one is linked or not
@@ -291,3 +281,20 @@ class MfaRecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device_id} {'已用' if self.used_at else '未用'}"
+
+
+# The grants read of every request, compiled once (core.statements): read fresh each time.
+_GRANTS = Statement(
+    lambda user_id: (
+        RoleAssignment.objects.filter(user_id=user_id)
+        .order_by("pk")
+        .values_list(
+            "role__code",
+            "role__scope_kind",
+            "role__permissions",
+            "party_org__path",
+            "department__domain",
+            "user__person__id",
+        )
+    )
+)
