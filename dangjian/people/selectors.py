@@ -177,10 +177,18 @@ def person_filters(params: Mapping[str, Any]) -> dict[str, Any]:
     return filters
 
 
-def person_get(*, user: Any, pk: int, action: str = "view") -> Person | None:
-    return (
-        restrict(Person.objects.select_related(*LIST_RELATED), user, action).filter(pk=pk).first()
-    )
+def person_get(
+    *, user: Any, pk: int, action: str = "view", names_only: bool = False
+) -> Person | None:
+    """The person if in the user's scope for ``action``. ``names_only``: of the organisation,
+    group and unit only the names are read (the detail page; half the columns to compile)."""
+    qs = Person.objects.select_related(*LIST_RELATED)
+    if names_only:
+        qs = qs.only(*_OWN_FIELDS, *(f"{name}__name" for name in LIST_RELATED))
+    return restrict(qs, user, action).filter(pk=pk).first()
+
+
+_OWN_FIELDS = tuple(field.name for field in Person._meta.concrete_fields)
 
 
 def person_may(*, user: Any, person: Person, action: str) -> bool:
@@ -216,8 +224,9 @@ def can_reveal(user: Any) -> bool:
 
 def person_history(*, user: Any, person: Person, limit: int = 50) -> list[PersonChange]:
     """The latest changes of a person the user may see (empty without the permission)."""
+    # entries carry their organisation and unit names as they were (no join needed)
     qs = restrict(PersonChange.objects.filter(person=person), user, "view")
-    return list(qs.select_related("party_org", "unit")[:limit])
+    return list(qs[:limit])
 
 
 @dataclass(frozen=True)

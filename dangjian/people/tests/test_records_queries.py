@@ -84,3 +84,19 @@ def test_list_and_detail_query_counts_flat_from_10_to_1000(mine, role):
     assert small == large
     body = client.get(list_url).content.decode()
     assert body.count('data-testid="person-row"') == 20  # a full page at 1,000 rows
+
+
+def test_detail_person_with_names_only_needs_no_further_reads(mine):
+    """The detail page reads only the names of the organisation, group and unit: everything
+    the page shows is there without a deferred-field read."""
+    from dangjian.people import selectors
+
+    person = selectors.person_get(user=mine.users["shuji"], pk=mine.member_a.pk, names_only=True)
+    assert person is not None
+    with CaptureQueriesContext(connection) as ctx:
+        shown = [getattr(person, f.name) for f in Person._meta.concrete_fields]
+        shown += [person.party_org.name, person.party_group.name, person.unit.name]
+        shown += [person.citizen_id, person.phone, person.address]
+    assert len(ctx.captured_queries) == 0
+    assert shown[-6:-3] == ["综采一队党支部", "综采一队第一党小组", "综采一队一班"]
+    assert person.citizen_id == mine.member_a.citizen_id

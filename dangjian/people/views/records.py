@@ -51,8 +51,8 @@ def _require(user: Any, action: str) -> None:
         raise PermissionDenied("您没有访问人员信息的权限。")
 
 
-def _person_or_404(user: Any, pk: int, action: str = "view") -> Person:
-    person = selectors.person_get(user=user, pk=pk, action=action)
+def _person_or_404(user: Any, pk: int, action: str = "view", names_only: bool = False) -> Person:
+    person = selectors.person_get(user=user, pk=pk, action=action, names_only=names_only)
     if person is None:
         raise Http404
     return person
@@ -220,7 +220,7 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request.user, "view")
-    person = _person_or_404(request.user, pk)
+    person = _person_or_404(request.user, pk, names_only=True)
     can_reveal = selectors.can_reveal(request.user)
     context = {
         "page_title": person.name,

@@ -1,4 +1,6 @@
-/* Org-tree picker (orgs/_org_picker.html): choose a result, clear, close on outside click. */
+/* Tree picker ({% tree_picker %}): choose a result, clear, close on outside click; results
+   that arrive after the user has left the search box (a search still on its way when a result
+   was chosen) are dropped instead of opening the list again. */
 (function () {
   "use strict";
   if (window.dangjianOrgPicker) return;
@@ -11,6 +13,12 @@
     picker.querySelector("[data-org-picker-results]").innerHTML = "";
     hidden.dispatchEvent(new Event("change", { bubbles: true }));
   }
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var target = evt.detail.target;
+    if (!target || !target.matches || !target.matches("[data-org-picker-results]")) return;
+    var input = box(target).querySelector("[data-org-picker-label]");
+    if (document.activeElement !== input) evt.detail.shouldSwap = false;
+  });
   document.addEventListener("click", function (evt) {
     var pick = evt.target.closest("[data-org-pick]");
     if (pick && box(pick)) {
