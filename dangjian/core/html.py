@@ -18,7 +18,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 
-__all__ = ["escape", "format_html", "format_html_join"]
+__all__ = ["escape", "format_html", "format_html_join", "join_safe"]
 
 
 def escape(value: Any) -> str:
@@ -50,3 +50,14 @@ def format_html_join(sep: str, template: str, args: Iterable[Any]) -> SafeString
             for a in args
         )
     )
+
+
+def join_safe(sep: str, items: Iterable[SafeString]) -> SafeString:
+    """Already safe pieces joined by an escaped ``sep``, without formatting each again.
+    Anything that is not a ``SafeString`` is refused: plain text must go through
+    ``format_html``."""
+    pieces = list(items)
+    for piece in pieces:
+        if not isinstance(piece, SafeString):
+            raise TypeError(f"join_safe() takes safe strings only, not {type(piece).__name__}")
+    return SafeString(escape(sep).join(pieces))

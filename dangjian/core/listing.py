@@ -4,7 +4,7 @@ A view builds a scoped queryset through its selector, then::
 
     page = paginate_sorted(request, qs, sortable={"name": "name", "no": "employee_no"})
 
-and renders ``{% include "core/_pagination.html" %}`` and ``{% sort_link key label %}`` headers
+and renders ``{% pagination %}`` and ``{% sort_link key label %}`` headers
 (``{% load lists %}``).
 The queryset count and one page of rows are the only queries it adds (constant per page).
 """

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Count, Exists, Field, Model, OuterRef, Q
@@ -365,7 +366,11 @@ class SnapshotLookup:
     version: str  # the data version now
     max_age: int  # rule people.analytics_cache_minutes
     snapshot_version: str | None  # the scope's stored snapshot, if any
-    snapshot: dict[str, Any] | None
+    snapshot_raw: Any  # its JSON as the database returned it (text), decoded on demand
+
+    @cached_property
+    def snapshot(self) -> dict[str, Any] | None:
+        return None if self.snapshot_raw is None else _json(self.snapshot_raw)
 
 
 def snapshot_lookup(
@@ -423,7 +428,7 @@ def snapshot_lookup(
         version=f"{fmt}|{today.isoformat()}|" + ".".join(str(v or "") for v in version_parts),
         max_age=int(max_age),
         snapshot_version=snapshot_version,
-        snapshot=None if data is None else _json(data),
+        snapshot_raw=data,
     )
 
 
@@ -438,6 +443,27 @@ def _column(model: type[Model], name: str) -> str:
 def _json(value: Any) -> Any:
     """A JSON column read by a raw query: text on SQLite and PostgreSQL (Django's setting)."""
     return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+# Decoded snapshots by their stored JSON text: decoding ~50 KB of figures on every request
+# cost more than the rest of the page; a stored snapshot never changes (a new one is a new
+# row with a new token), so equal text means an equal page. Callers must not modify it.
+_decoded: dict[str, PageStructure] = {}
+DECODED_CACHE_SIZE = 64
+
+
+def _decoded_snapshot(found: SnapshotLookup) -> PageStructure:
+    raw = found.snapshot_raw
+    key = raw if isinstance(raw, str) else json.dumps(raw, sort_keys=True)
+    page = _decoded.get(key)
+    if page is None:
+        data = found.snapshot
+        assert data is not None
+        page = _from_json(data, dt.datetime.fromisoformat(data["computed_at"]))
+        if len(_decoded) >= DECODED_CACHE_SIZE:
+            _decoded.clear()
+        _decoded[key] = page
+    return page
 
 
 SNAPSHOT_FORMAT = "a2"  # part of the data version: bump when the stored JSON changes shape
@@ -456,10 +482,10 @@ def page_structure(*, user: Any, today: dt.date | None = None) -> PageStructure:
     found = snapshot_lookup(AnalyticsSnapshot, key, today, fmt=SNAPSHOT_FORMAT)
     if found.max_age <= 0:
         return _capped(structure(user=user, today=today), DISPLAY_LIMIT, now)
-    if found.snapshot is not None and found.snapshot_version == found.version:
-        computed_at = dt.datetime.fromisoformat(found.snapshot["computed_at"])
-        if dt.timedelta(0) <= now - computed_at < dt.timedelta(minutes=found.max_age):
-            return _from_json(found.snapshot, computed_at)
+    if found.snapshot_raw is not None and found.snapshot_version == found.version:
+        cached = _decoded_snapshot(found)
+        if dt.timedelta(0) <= now - cached.computed_at < dt.timedelta(minutes=found.max_age):
+            return cached
     page = _capped(structure(user=user, today=today), DISPLAY_LIMIT, now)
     page.token = uuid.uuid4().hex
     try:  # replace, in the same two statements whether or not a snapshot existed

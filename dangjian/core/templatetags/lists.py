@@ -1,4 +1,5 @@
-"""List-page tags: ``{% options choices selected %}`` and ``{% sort_link key label %}``.
+"""List-page tags: ``{% options choices selected %}``, ``{% sort_link key label %}`` and
+``{% pagination %}``.
 
 List pages render several drop-downs of choices on every request; one Python loop over
 ``format_html`` is far cheaper than a template ``{% for %}`` with an ``{% if %}`` per option
@@ -13,7 +14,7 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString
 
-from dangjian.core.html import format_html, format_html_join
+from dangjian.core.html import format_html, format_html_join, join_safe
 
 register = template.Library()
 
@@ -50,4 +51,35 @@ def sort_link(context: template.Context, key: str, label: str) -> SafeString:
         target,
         label,
         arrow,
+    )
+
+
+_PAGER = (
+    '<nav class="d-flex flex-wrap justify-content-between align-items-center gap-2 small" '
+    'aria-label="分页"><span class="text-muted" data-testid="list-count">共 {} 条，第 {}/{} 页'
+    '</span><ul class="pagination pagination-sm mb-0">{}</ul></nav>'
+)
+_PAGE_LINK = '<li class="page-item"><a class="page-link" href="?{}&sort={}&page={}">{}</a></li>'
+
+
+@register.simple_tag(takes_context=True)
+def pagination(context: template.Context) -> SafeString:
+    """Count, page of pages and first/previous/next/last links of ``listing``
+    (``core.listing.paginate_sorted``); the markup the former ``core/_pagination.html``
+    include wrote, without an include on every list page."""
+    listing = context.get("listing")
+    if listing is None:
+        return format_html("{}", "")
+    page = listing.page
+    paginator = page.paginator
+    links = []
+    targets = []
+    if page.has_previous():
+        targets += [(1, "首页"), (page.previous_page_number(), "上一页")]
+    if page.has_next():
+        targets += [(page.next_page_number(), "下一页"), (paginator.num_pages, "末页")]
+    for number, label in targets:
+        links.append(format_html(_PAGE_LINK, listing.querystring, listing.sort, number, label))
+    return format_html(
+        _PAGER, paginator.count, page.number, paginator.num_pages, join_safe("", links)
     )

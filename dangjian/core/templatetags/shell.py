@@ -11,7 +11,9 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import SafeString
 
-from dangjian.core.html import format_html, format_html_join
+from dangjian.core.html import format_html, format_html_join, join_safe
+from dangjian.core.routes import asset as _asset
+from dangjian.core.routes import route as _route
 
 register = template.Library()
 
@@ -46,8 +48,19 @@ def nav_menu(context: template.Context) -> SafeString:
     path = getattr(request, "path", "")
     sections = []
     for section, items in context.get("nav_sections") or []:
-        entries = format_html_join(
-            "", "{}", ((_entry(item.url, item.label, item.url == path),) for item in items)
-        )
+        entries = join_safe("", (_entry(item.url, item.label, item.url == path) for item in items))
         sections.append((section, entries))
     return format_html_join("", _SECTION, sections)
+
+
+@register.simple_tag(name="route")
+def route_tag(name: str) -> str:
+    """``{% route "app:name" %}``: ``{% url %}`` for a route without arguments, reversed once
+    per process (``core.routes.route``)."""
+    return _route(name)
+
+
+@register.simple_tag(name="asset")
+def asset_tag(path: str) -> str:
+    """``{% asset "core/app.js" %}``: ``{% static %}`` looked up once per process."""
+    return _asset(path)

@@ -55,3 +55,13 @@ def test_needs_arguments():
     # Django 5.2 warns and formats nothing; 6.0 raises, as this does
     with pytest.raises(TypeError):
         html.format_html("<b>no arguments</b>")
+
+
+def test_join_safe_joins_safe_pieces_and_refuses_text():
+    pieces = [html.format_html("<b>{}</b>", "<x>"), html.format_html("<i>{}</i>", 1)]
+    joined = html.join_safe("<br>", pieces)
+    assert joined == "<b>&lt;x&gt;</b>&lt;br&gt;<i>1</i>"
+    assert isinstance(joined, SafeString)
+    assert html.join_safe("", []) == ""
+    with pytest.raises(TypeError):
+        html.join_safe("", [pieces[0], "<script>"])  # type: ignore[list-item]

@@ -56,3 +56,32 @@ def test_sort_link_escapes_the_label():
     listing = SimpleNamespace(sort="", querystring="")
     html = _render('{% sort_link "x" label %}', listing=listing, label="<i>列</i>")
     assert "<i>" not in html and "&lt;i&gt;列&lt;/i&gt;" in html
+
+
+def _pager(count: int, number: int, querystring: str = "q=a%26b") -> str:
+    from django.core.paginator import Paginator
+
+    from dangjian.core.listing import ListState
+
+    page = Paginator(list(range(count)), 20).get_page(number)
+    listing = ListState(page=page, sort="-name", per_page=20, querystring=querystring)
+    return Template("{% load lists %}{% pagination %}").render(Context({"listing": listing}))
+
+
+def test_pagination_counts_and_links():
+    first = _pager(45, 1)
+    assert '<span class="text-muted" data-testid="list-count">共 45 条，第 1/3 页</span>' in first
+    assert "首页" not in first and "上一页" not in first
+    assert 'href="?q=a%26b&amp;sort=-name&amp;page=2">下一页' not in first  # "&" kept raw
+    assert 'href="?q=a%26b&sort=-name&page=2">下一页</a>' in first
+    assert 'href="?q=a%26b&sort=-name&page=3">末页</a>' in first
+    middle = _pager(45, 2)
+    assert 'page=1">首页' in middle and 'page=1">上一页' in middle and 'page=3">下一页' in middle
+    last = _pager(45, 3)
+    assert "下一页" not in last and "末页" not in last and 'page=2">上一页' in last
+    assert "共 0 条，第 1/1 页" in _pager(0, 1)
+
+
+def test_pagination_escapes_the_query_string():
+    html = _pager(45, 1, querystring='q="><script>')
+    assert "<script>" not in html and "&quot;&gt;&lt;script&gt;" in html

@@ -21,10 +21,10 @@ import json
 from typing import Any
 
 from django import template
-from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString
 
 from dangjian.core.html import format_html
+from dangjian.core.routes import route
 
 register = template.Library()
 
@@ -47,14 +47,6 @@ _PICKER = (
 _LABEL = '<label class="form-label small" for="picker-{}">{}</label>'
 _INCLUDE = ' hx-include="[data-org-picker-value][name={}]"'
 _VALS = ' hx-vals="{}"'
-_urls: dict[tuple[bool, str], str] = {}
-
-
-def _url(units: bool) -> str:
-    key = (units, get_script_prefix())
-    if key not in _urls:
-        _urls[key] = reverse("orgs:unit_picker" if units else "orgs:picker")
-    return _urls[key]
 
 
 @register.simple_tag
@@ -76,7 +68,7 @@ def tree_picker(
         text=label or "",
         label=format_html(_LABEL, name, field_label) if field_label else "",
         placeholder="输入单位名称搜索" if units else "输入组织名称搜索",
-        url=_url(units),
+        url=route("orgs:unit_picker" if units else "orgs:picker"),
         params=params,
         include=format_html(_INCLUDE, within) if within else "",
         vals=format_html(_VALS, json.dumps({"kind": kind})) if kind else "",

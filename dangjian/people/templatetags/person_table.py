@@ -14,7 +14,7 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString
 
-from dangjian.core.html import format_html, format_html_join
+from dangjian.core.html import format_html, join_safe
 
 register = template.Library()
 
@@ -64,11 +64,11 @@ def _row(p: dict[str, Any]) -> SafeString:
         post=p["post"],
         citizen_id=p["citizen_id"],
         phone=p["phone"],
-        badges=format_html_join("", "{}", ((badge,) for badge in badges)),
+        badges=join_safe("", badges),
     )
 
 
 @register.simple_tag
 def person_rows(rows: Iterable[dict[str, Any]]) -> SafeString:
-    html = format_html_join("", "{}", ((_row(p),) for p in rows))
+    html = join_safe("", (_row(p) for p in rows))
     return html or _EMPTY

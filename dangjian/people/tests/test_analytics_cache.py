@@ -114,3 +114,20 @@ def test_long_figures_are_capped_with_totals(mine, monkeypatch):
     cached = analytics.page_structure(user=SYSTEM)
     assert cached.cached and cached.totals == page.totals
     assert cached.data.groups == page.data.groups
+
+
+def test_a_stored_snapshot_is_decoded_once_per_process(mine, monkeypatch):
+    decodes = []
+    real = analytics._from_json
+    monkeypatch.setattr(analytics, "_from_json", lambda *a, **k: decodes.append(1) or real(*a, **k))
+    analytics._decoded.clear()
+    user = mine.users["shuji"]
+    computed = analytics.page_structure(user=user)  # computes and stores
+    first = analytics.page_structure(user=user)  # decodes the stored snapshot
+    second = analytics.page_structure(user=user)  # the same decoded page
+    assert len(decodes) == 1 and first is second
+    assert first.token == computed.token and first.data.members_total == 2
+    person_update(actor=SYSTEM, person=mine.member_b, data={"political_status": "masses"})
+    changed = analytics.page_structure(user=user)  # new data version: computed again
+    assert changed.data.members_total == 1 and changed.token != first.token
+    assert analytics.page_structure(user=user).data.members_total == 1

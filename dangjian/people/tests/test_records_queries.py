@@ -95,6 +95,7 @@ def test_detail_person_with_names_only_needs_no_further_reads(mine):
     assert person is not None
     with CaptureQueriesContext(connection) as ctx:
         shown = [getattr(person, f.name) for f in Person._meta.concrete_fields]
+        assert person.party_org and person.party_group and person.unit
         shown += [person.party_org.name, person.party_group.name, person.unit.name]
         shown += [person.citizen_id, person.phone, person.address]
     assert len(ctx.captured_queries) == 0

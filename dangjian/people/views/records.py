@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core.identity import mask_citizen_id, mask_phone
 from dangjian.core.listing import paginate_sorted
+from dangjian.core.routes import route
 from dangjian.core.scope import has_permission
 from dangjian.orgs.models import PartyOrg, Unit
 from dangjian.orgs.selectors import org_list, unit_list
@@ -61,7 +62,7 @@ def _person_or_404(user: Any, pk: int, action: str = "view", names_only: bool = 
 def _optional_url(name: str) -> str:
     """URL of a route another engineer owns, or "" while it does not exist yet."""
     try:
-        return reverse(name)
+        return route(name)
     except NoReverseMatch:
         return ""
 
