@@ -117,9 +117,14 @@ def test_long_figures_are_capped_with_totals(mine, monkeypatch):
 
 
 def test_a_stored_snapshot_is_decoded_once_per_process(mine, monkeypatch):
-    decodes = []
+    decodes: list[int] = []
     real = analytics._from_json
-    monkeypatch.setattr(analytics, "_from_json", lambda *a, **k: decodes.append(1) or real(*a, **k))
+
+    def counted(*args, **kwargs):
+        decodes.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(analytics, "_from_json", counted)
     analytics._decoded.clear()
     user = mine.users["shuji"]
     computed = analytics.page_structure(user=user)  # computes and stores
