@@ -19,21 +19,35 @@ from dangjian.core.html import format_html, format_html_join, join_safe
 register = template.Library()
 
 
+_options: dict[tuple[Any, ...], SafeString] = {}
+
+
 @register.simple_tag
 def options(choices: Iterable[Any], selected: Any = None, blank: str = "") -> SafeString:
-    """``choices``: (value, label) pairs, or objects with ``pk`` and ``name``."""
+    """``choices``: (value, label) pairs, or objects with ``pk`` and ``name``. The HTML of a
+    given list of choices with a given selection is made once per process (a filter form has
+    several fixed drop-downs on every request)."""
     chosen = "" if selected is None else str(selected)
-    pairs = [
-        (choice.pk, choice.name) if hasattr(choice, "pk") else (choice[0], choice[1])
+    pairs = tuple(
+        (str(choice.pk), str(choice.name))
+        if hasattr(choice, "pk")
+        else (str(choice[0]), str(choice[1]))
         for choice in choices
-    ]
-    head = format_html('<option value="">{}</option>', blank) if blank else ""
-    body = format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((value, " selected" if str(value) == chosen else "", label) for value, label in pairs),
     )
-    return format_html("{}{}", head, body)
+    key = (pairs, chosen, str(blank))
+    html = _options.get(key)
+    if html is None:
+        head = format_html('<option value="">{}</option>', blank) if blank else ""
+        body = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((value, " selected" if value == chosen else "", label) for value, label in pairs),
+        )
+        html = format_html("{}{}", head, body)
+        if len(_options) > 2000:
+            _options.clear()
+        _options[key] = html
+    return html
 
 
 @register.simple_tag(takes_context=True)

@@ -85,3 +85,15 @@ def test_pagination_counts_and_links():
 def test_pagination_escapes_the_query_string():
     html = _pager(45, 1, querystring='q="><script>')
     assert "<script>" not in html and "&quot;&gt;&lt;script&gt;" in html
+
+
+def test_options_made_once_per_choices_and_selection():
+    from dangjian.core.templatetags import lists
+
+    choices = [("a", "甲<"), ("b", "乙")]
+    first = lists.options(choices, "a")
+    assert first == '<option value="a" selected>甲&lt;</option><option value="b">乙</option>'
+    assert lists.options(list(choices), "a") is first  # an equal list: the same HTML
+    other = lists.options(choices, "b")
+    assert other != first and '<option value="b" selected>' in other
+    assert lists.options([("a", "甲<"), ("b", "乙二")], "a") != first  # another label

@@ -87,6 +87,7 @@ LIST_COLUMNS = (
     "party_group__name",
     "unit__name",
 )
+POLITICAL_FILTER_CHOICES = [("party_member", "党员（含预备）"), *PoliticalStatus.choices]
 URL_SENTINEL = "987654321"  # reversed once per page, replaced by each row's pk
 _GENDER = dict(Gender.choices)
 _POLITICAL = dict(PoliticalStatus.choices)
@@ -209,7 +210,7 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
             "org_label": chosen["party_org"].name if "party_org" in chosen else "",
             "group_label": chosen["party_group"].name if "party_group" in chosen else "",
             "unit_label": chosen["unit"].name if "unit" in chosen else "",
-            "political_choices": [("party_member", "党员（含预备）"), *PoliticalStatus.choices],
+            "political_choices": POLITICAL_FILTER_CHOICES,
             "gender_choices": Gender.choices,
             "education_choices": Education.choices,
             "membership_choices": MembershipStatus.choices,
