@@ -12,6 +12,8 @@ django-import-export (``pip install -e .[bench]``) and through raw bulk_create.
 
 Data sets live in /tmp/dangjian-bench/<size> (SQLite) unless --postgres URL_PREFIX is given
 (then database <prefix>_<size>). Load is generated only against 127.0.0.1 and bounded.
+``BENCH_SERVE_ARGS="--workers 4 --threads 1"`` passes options to ``dangjian serve``, and
+``DANGJIAN_CONN_MAX_AGE=0`` turns persistent database connections off, for comparisons.
 """
 
 from __future__ import annotations
@@ -402,7 +404,10 @@ def serve_and_measure(size: int, pg: str | None, args: argparse.Namespace) -> di
         raise SystemExit(f"page probe failed: {probed['error']}")
     port = free_port()
     server = subprocess.Popen(
-        [PY, "-m", "dangjian", "serve", "--port", str(port), "--no-worker"],
+        [
+            *(PY, "-m", "dangjian", "serve", "--port", str(port), "--no-worker"),
+            *os.environ.get("BENCH_SERVE_ARGS", "").split(),
+        ],
         env=env,
         cwd=REPO,
         stdout=subprocess.DEVNULL,
