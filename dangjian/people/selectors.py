@@ -39,23 +39,22 @@ def _age_bounds(
     return bounds
 
 
-def _subtree_ids(model: Any, node: Any) -> Any:
-    """Ids of the nodes under ``node`` (inclusive), as a subquery for ``<fk>__in``.
+def _in_subtree(fk: str, model: Any, node: Any) -> Q:
+    """Persons whose ``fk`` lies under ``node`` (inclusive): a range on the indexed path column
+    (paths are lowercase hex segments ending in "."; "~" sorts after all of them), which the
+    database serves from the path index and then reads the persons through the foreign key
+    index, instead of testing every person's path (LIKE 'x%': 0.5 s → 1 ms at 1M persons).
 
-    Same rows as ``<fk>__path__startswith=<its path>``, but a range on the indexed path column
-    (paths are lowercase hex segments ending in "."; "~" sorts after all of them) inside the
-    one statement that reads the persons: the database reads the subtree from the path index
-    and the persons through the foreign key index instead of joining every person to test the
-    path (0.5 s → 1 ms at 1M persons). ``node`` is an id, whose path a scalar subquery reads
-    (a missing node gives no ids), or a node already read, whose path is used as it is (a
-    plainer statement for the page that shows the chosen node's name anyway).
+    ``node`` is a node already read (its path used as it is: a join on the range, the cheapest
+    statement) or an id, whose path a scalar subquery reads inside the same statement (a
+    missing node gives no persons).
     """
-    if isinstance(node, int):
-        root: Any = Subquery(model.objects.filter(pk=node).values("path")[:1])
-        end: Any = Concat(root, Value("~"), output_field=CharField())
-    else:
-        root, end = node.path, node.path + "~"
-    return model.objects.filter(path__gte=root, path__lt=end).values_list("pk", flat=True)
+    if not isinstance(node, int):
+        return Q(**{f"{fk}__path__gte": node.path, f"{fk}__path__lt": node.path + "~"})
+    root = Subquery(model.objects.filter(pk=node).values("path")[:1])
+    end = Concat(root, Value("~"), output_field=CharField())
+    ids = model.objects.filter(path__gte=root, path__lt=end).values_list("pk", flat=True)
+    return Q(**{f"{fk}__in": ids})
 
 
 def person_list(
@@ -98,11 +97,11 @@ def person_list(
     if party_org:
         from dangjian.orgs.models import PartyOrg
 
-        qs = qs.filter(party_org__in=_subtree_ids(PartyOrg, party_org))
+        qs = qs.filter(_in_subtree("party_org", PartyOrg, party_org))
     if unit:
         from dangjian.orgs.models import Unit
 
-        qs = qs.filter(unit__in=_subtree_ids(Unit, unit))
+        qs = qs.filter(_in_subtree("unit", Unit, unit))
     if party_group:
         qs = qs.filter(party_group_id=party_group)
     if political_status == "party_member":
