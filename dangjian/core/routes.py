@@ -8,33 +8,24 @@ the name, the script prefix and the URL configuration, which form the cache key.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from django.conf import settings
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 
-_routes: dict[tuple[str, str, object], str] = {}
+from dangjian.core.memo import remember
+
+_routes: dict[Hashable, str] = {}
+_assets: dict[Hashable, str] = {}
 
 
 def route(name: str) -> str:
     key = (name, get_script_prefix(), get_urlconf())
-    url = _routes.get(key)
-    if url is None:
-        if len(_routes) > 1000:
-            _routes.clear()
-        url = _routes[key] = reverse(name)
-    return url
-
-
-_assets: dict[tuple[str, str], str] = {}
+    return remember(_routes, key, lambda: reverse(name))
 
 
 def asset(path: str) -> str:
     """``{% static path %}`` (every page links seven of them; the manifest lookup and URL
     quoting cost about 20 µs each), keyed by the path and ``STATIC_URL``."""
-    key = (path, settings.STATIC_URL or "")
-    url = _assets.get(key)
-    if url is None:
-        if len(_assets) > 1000:
-            _assets.clear()
-        url = _assets[key] = static(path)
-    return url
+    return remember(_assets, (path, settings.STATIC_URL or ""), lambda: static(path))

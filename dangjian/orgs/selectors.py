@@ -151,12 +151,7 @@ def org_picker_matches(
     if within:
         root = org_list(user=user).filter(pk=within).values_list("path", flat=True).first()
         qs = qs.filter(**_within(root)) if root else qs.none()
-    q = (q or "").strip()
-    if q:
-        qs = qs.filter(name__icontains=q)
-    found = list(qs.order_by("path")[:limit])
-    full = full_names(PartyOrg, found)
-    return [(org, full[org.pk]) for org in found]
+    return _picker_matches(PartyOrg, qs, q, limit)
 
 
 def unit_picker_matches(
@@ -170,12 +165,18 @@ def unit_picker_matches(
         if not root:
             return []
         qs = qs.filter(**{f"party_org__{k}": v for k, v in _within(root).items()})
+    return _picker_matches(Unit, qs, q, limit)
+
+
+def _picker_matches(model: Any, qs: QuerySet[Any], q: str, limit: int) -> list[tuple[Any, str]]:
+    """The first ``limit`` nodes of ``qs`` (in tree order) whose name contains ``q``, each
+    with its full path."""
     q = (q or "").strip()
     if q:
         qs = qs.filter(name__icontains=q)
     found = list(qs.order_by("path")[:limit])
-    full = full_names(Unit, found)
-    return [(unit, full[unit.pk]) for unit in found]
+    full = full_names(model, found)
+    return [(node, full[node.pk]) for node in found]
 
 
 def org_history(*, user: Any, org: PartyOrg) -> QuerySet[OrgEvent]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from django.db.models import Count, Exists, Field, Model, OuterRef, Q
 from django.utils import timezone
 
+from dangjian.core.memo import remember
 from dangjian.core.rules import rule
 from dangjian.core.scope import restrict
 from dangjian.orgs.models import PartyOrg, Unit
@@ -448,22 +450,20 @@ def _json(value: Any) -> Any:
 # Decoded snapshots by their stored JSON text: decoding ~50 KB of figures on every request
 # cost more than the rest of the page; a stored snapshot never changes (a new one is a new
 # row with a new token), so equal text means an equal page. Callers must not modify it.
-_decoded: dict[str, PageStructure] = {}
+_decoded: dict[Hashable, PageStructure] = {}
 DECODED_CACHE_SIZE = 64
 
 
 def _decoded_snapshot(found: SnapshotLookup) -> PageStructure:
     raw = found.snapshot_raw
     key = raw if isinstance(raw, str) else json.dumps(raw, sort_keys=True)
-    page = _decoded.get(key)
-    if page is None:
+
+    def decode() -> PageStructure:
         data = found.snapshot
         assert data is not None
-        page = _from_json(data, dt.datetime.fromisoformat(data["computed_at"]))
-        if len(_decoded) >= DECODED_CACHE_SIZE:
-            _decoded.clear()
-        _decoded[key] = page
-    return page
+        return _from_json(data, dt.datetime.fromisoformat(data["computed_at"]))
+
+    return remember(_decoded, key, decode, limit=DECODED_CACHE_SIZE)
 
 
 SNAPSHOT_FORMAT = "a2"  # part of the data version: bump when the stored JSON changes shape

@@ -8,18 +8,19 @@ List pages render several drop-downs of choices on every request; one Python loo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 from django import template
 from django.utils.safestring import SafeString
 
 from dangjian.core.html import format_html, format_html_join, join_safe
+from dangjian.core.memo import remember
 
 register = template.Library()
 
 
-_options: dict[tuple[Any, ...], SafeString] = {}
+_options: dict[Hashable, SafeString] = {}
 
 
 @register.simple_tag
@@ -34,20 +35,17 @@ def options(choices: Iterable[Any], selected: Any = None, blank: str = "") -> Sa
         else (str(choice[0]), str(choice[1]))
         for choice in choices
     )
-    key = (pairs, chosen, str(blank))
-    html = _options.get(key)
-    if html is None:
+
+    def make() -> SafeString:
         head = format_html('<option value="">{}</option>', blank) if blank else ""
         body = format_html_join(
             "",
             '<option value="{}"{}>{}</option>',
             ((value, " selected" if value == chosen else "", label) for value, label in pairs),
         )
-        html = format_html("{}{}", head, body)
-        if len(_options) > 2000:
-            _options.clear()
-        _options[key] = html
-    return html
+        return format_html("{}{}", head, body)
+
+    return remember(_options, (pairs, chosen, str(blank)), make, limit=2000)
 
 
 @register.simple_tag(takes_context=True)

@@ -8,10 +8,13 @@ on every page.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from django import template
 from django.utils.safestring import SafeString
 
 from dangjian.core.html import format_html, format_html_join, join_safe
+from dangjian.core.memo import remember
 from dangjian.core.routes import asset as _asset
 from dangjian.core.routes import route as _route
 
@@ -27,19 +30,14 @@ _SECTION = (
 )
 
 
-_entries: dict[tuple[str, str, bool], SafeString] = {}
+_entries: dict[Hashable, SafeString] = {}
 
 
 def _entry(url: str, label: str, current: bool) -> SafeString:
     """One menu entry's HTML, made once per (URL, label, current) in this process: it depends
     on nothing else, and every page writes some 50 of them."""
-    key = (url, label, current)
-    html = _entries.get(key)
-    if html is None:
-        if len(_entries) > 2000:  # menus are small; this only bounds a pathological case
-            _entries.clear()
-        html = _entries[key] = format_html(_CURRENT if current else _ENTRY, url, label)
-    return html
+    template = _CURRENT if current else _ENTRY
+    return remember(_entries, (url, label, current), lambda: format_html(template, url, label))
 
 
 @register.simple_tag(takes_context=True)

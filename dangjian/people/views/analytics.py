@@ -8,6 +8,7 @@ clicking a bar or slice opens ``people:list`` with the figure's filters (people/
 from __future__ import annotations
 
 import io
+from collections.abc import Hashable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from dangjian.audit.services import audit_record
 from dangjian.core.excel import safe_cell
+from dangjian.core.memo import remember
 from dangjian.core.scope import has_permission, org_paths_for, scope_q
 from dangjian.people.analytics import (
     DISPLAY_LIMIT,
@@ -125,7 +127,7 @@ def _charts(data: Structure, base: str) -> dict[str, Any]:
 
 # The figures' HTML per snapshot (its random token): the figures of a snapshot never change,
 # so they are rendered once per process instead of once per request. Bounded.
-_figures_html: dict[str, str] = {}
+_figures_html: dict[Hashable, str] = {}
 FIGURES_CACHE_SIZE = 64
 
 
@@ -162,13 +164,10 @@ def _figures(page: PageStructure) -> str:
 def analytics_page(request: HttpRequest) -> HttpResponse:
     _require(request.user)
     page = page_structure(user=request.user)
-    html = _figures_html.get(page.token) if page.token else None
-    if html is None:
+    if page.token:
+        html = remember(_figures_html, page.token, lambda: _figures(page), FIGURES_CACHE_SIZE)
+    else:
         html = _figures(page)
-        if page.token:
-            if len(_figures_html) >= FIGURES_CACHE_SIZE:
-                _figures_html.clear()
-            _figures_html[page.token] = html
     context = {
         "page_title": "结构分析",
         "breadcrumbs": [("人员管理", None), ("结构分析", None)],
