@@ -27,6 +27,16 @@ def path_ids(path: str) -> list[int]:
     return [int(part, 16) for part in path.split(".") if part]
 
 
+PATH_END = "~"  # sorts after every path character (lowercase hex digits and ".")
+
+
+def subtree_range(path: str, via: str = "") -> dict[str, str]:
+    """Filter keywords for the subtree under ``path`` (inclusive) as a range on the indexed
+    path column — which the database serves from the index, where ``LIKE 'x%'`` scans every
+    row. ``via`` names the relation to the tree, e.g. ``"party_org__"``."""
+    return {f"{via}path__gte": path, f"{via}path__lt": path + PATH_END}
+
+
 class TreeNode(models.Model):
     """Materialised-path tree behaviour shared by PartyOrg and Unit."""
 

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 
 from dangjian.core.registries import org_warnings
 from dangjian.core.scope import restrict
-from dangjian.orgs.models import Department, OrgEvent, PartyOrg, Unit, path_ids
+from dangjian.orgs.models import Department, OrgEvent, PartyOrg, Unit, path_ids, subtree_range
 
 
 def org_list(*, user: Any, action: str = "view") -> QuerySet[PartyOrg]:
@@ -129,10 +129,11 @@ def org_full_names(orgs: Iterable[PartyOrg]) -> dict[int, str]:
     return full_names(PartyOrg, orgs)
 
 
-def _within(path: str) -> dict[str, str]:
-    """The subtree under ``path`` as a range on the indexed path ("~" sorts after every path
-    character), which SQLite serves from the index where LIKE 'x%' scans every row."""
-    return {"path__gte": path, "path__lt": path + "~"}
+def _within_path(user: Any, within: int | None) -> str | None:
+    """The path of the organisation a dependent picker is narrowed to, if the user sees it."""
+    if not within:
+        return None
+    return org_list(user=user).filter(pk=within).values_list("path", flat=True).first() or ""
 
 
 def org_picker_matches(
@@ -148,9 +149,9 @@ def org_picker_matches(
     qs = org_list(user=user).filter(dissolved_on__isnull=True)
     if kind in PartyOrg.Kind.values:
         qs = qs.filter(kind=kind)
-    if within:
-        root = org_list(user=user).filter(pk=within).values_list("path", flat=True).first()
-        qs = qs.filter(**_within(root)) if root else qs.none()
+    root = _within_path(user, within)
+    if root is not None:
+        qs = qs.filter(**subtree_range(root)) if root else qs.none()
     return _picker_matches(PartyOrg, qs, q, limit)
 
 
@@ -160,11 +161,9 @@ def unit_picker_matches(
     """Scoped units matching ``q`` with their full path, for the unit picker; optionally only
     units led by the party organisation ``within`` (in scope) or one below it."""
     qs = unit_list(user=user).filter(dissolved_on__isnull=True)
-    if within:
-        root = org_list(user=user).filter(pk=within).values_list("path", flat=True).first()
-        if not root:
-            return []
-        qs = qs.filter(**{f"party_org__{k}": v for k, v in _within(root).items()})
+    root = _within_path(user, within)
+    if root is not None:
+        qs = qs.filter(**subtree_range(root, via="party_org__")) if root else qs.none()
     return _picker_matches(Unit, qs, q, limit)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import CharField, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Concat
@@ -41,18 +41,20 @@ def _age_bounds(
 
 def _in_subtree(fk: str, model: Any, node: Any) -> Q:
     """Persons whose ``fk`` lies under ``node`` (inclusive): a range on the indexed path column
-    (paths are lowercase hex segments ending in "."; "~" sorts after all of them), which the
-    database serves from the path index and then reads the persons through the foreign key
-    index, instead of testing every person's path (LIKE 'x%': 0.5 s → 1 ms at 1M persons).
+    (``orgs.models.subtree_range``), which the database serves from the path index and then
+    reads the persons through the foreign key index, instead of testing every person's path
+    (LIKE 'x%': 0.5 s → 1 ms at 1M persons).
 
     ``node`` is a node already read (its path used as it is: a join on the range, the cheapest
     statement) or an id, whose path a scalar subquery reads inside the same statement (a
     missing node gives no persons).
     """
+    from dangjian.orgs.models import PATH_END, subtree_range
+
     if not isinstance(node, int):
-        return Q(**{f"{fk}__path__gte": node.path, f"{fk}__path__lt": node.path + "~"})
+        return Q(**subtree_range(node.path, via=f"{fk}__"))
     root = Subquery(model.objects.filter(pk=node).values("path")[:1])
-    end = Concat(root, Value("~"), output_field=CharField())
+    end = Concat(root, Value(PATH_END), output_field=CharField())
     ids = model.objects.filter(path__gte=root, path__lt=end).values_list("pk", flat=True)
     return Q(**{f"{fk}__in": ids})
 
@@ -128,6 +130,35 @@ def person_list(
     if party_age_min is not None or party_age_max is not None:
         qs = qs.filter(**_age_bounds("regularised_on", party_age_min, party_age_max, today))
     return qs
+
+
+class ChosenNode(NamedTuple):
+    pk: int
+    name: str
+    path: str
+
+
+def chosen_nodes(*, user: Any, filters: Mapping[str, Any]) -> dict[str, ChosenNode]:
+    """The organisation, party group and unit chosen in ``filters`` (``person_filters``), read
+    through the scope filter — name and path; organisation and group in one statement. The list
+    page shows their names and passes the paths to :func:`person_list`. Out of scope: absent
+    (the filter then stays an id, and its subtree within the user's scope is empty)."""
+    from dangjian.orgs.selectors import org_list, unit_list
+
+    chosen: dict[str, ChosenNode] = {}
+    org_ids = [filters[k] for k in ("party_org", "party_group") if filters.get(k)]
+    if org_ids:
+        rows = org_list(user=user).filter(pk__in=org_ids).values_list("pk", "name", "path")
+        found = {row[0]: ChosenNode(*row) for row in rows}
+        for key in ("party_org", "party_group"):
+            if filters.get(key) in found:
+                chosen[key] = found[filters[key]]
+    if filters.get("unit"):
+        unit = unit_list(user=user).filter(pk=filters["unit"])
+        row = unit.values_list("pk", "name", "path").first()
+        if row is not None:
+            chosen["unit"] = ChosenNode(*row)
+    return chosen
 
 
 # GET parameter -> kind, for list pages, drill-down links and exports (one parser for all).

@@ -7,7 +7,7 @@ else 404, so an out-of-scope person is indistinguishable from a missing one.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +22,6 @@ from dangjian.core.listing import paginate_sorted
 from dangjian.core.routes import route
 from dangjian.core.scope import has_permission
 from dangjian.orgs.models import PartyOrg, Unit
-from dangjian.orgs.selectors import org_list, unit_list
 from dangjian.people import selectors, services
 from dangjian.people.exporting import SealedReader
 from dangjian.people.forms import PersonForm
@@ -140,41 +139,11 @@ def person_row(values: tuple[Any, ...], detail_url: str, sealed: SealedReader) -
     }
 
 
-class _Node(NamedTuple):
-    pk: int
-    name: str
-    path: str
-
-
-def _chosen_nodes(user: Any, filters: dict[str, Any]) -> dict[str, _Node]:
-    """The organisation, party group and unit chosen in the filters, read through the scope
-    filter (name and path; organisation and group in one statement): the page shows their
-    names, and the person statements use the paths as they are. Out of scope: absent."""
-    chosen: dict[str, _Node] = {}
-    org_ids = [filters[k] for k in ("party_org", "party_group") if filters.get(k)]
-    if org_ids:
-        rows = org_list(user=user).filter(pk__in=org_ids).values_list("pk", "name", "path")
-        found = {row[0]: _Node(*row) for row in rows}
-        for key in ("party_org", "party_group"):
-            if filters.get(key) in found:
-                chosen[key] = found[filters[key]]
-    if filters.get("unit"):
-        row = (
-            unit_list(user=user)
-            .filter(pk=filters["unit"])
-            .values_list("pk", "name", "path")
-            .first()
-        )
-        if row is not None:
-            chosen["unit"] = _Node(*row)
-    return chosen
-
-
 @require_GET
 def person_list_view(request: HttpRequest) -> HttpResponse:
     _require(request.user, "view")
     filters = selectors.person_filters(request.GET)
-    chosen = _chosen_nodes(request.user, filters)
+    chosen = selectors.chosen_nodes(user=request.user, filters=filters)
     # a chosen node out of scope stays an id: its subtree within the user's scope is empty
     query = {**filters, **{k: chosen[k] for k in ("party_org", "unit") if k in chosen}}
     qs = selectors.person_list(user=request.user, **query)
