@@ -7,6 +7,7 @@ A view builds a scoped queryset through its selector, then::
 and renders ``{% pagination %}`` and ``{% sort_link key label %}`` headers
 (``{% load lists %}``).
 The queryset count and one page of rows are the only queries it adds (constant per page).
+A ``core.statements.PreparedQuery`` may stand in for the queryset (the person list).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
+
+from dangjian.core.statements import PreparedQuery
 
 DEFAULT_PER_PAGE = 20
 PER_PAGE_CHOICES = (20, 50, 100)
@@ -36,7 +39,7 @@ class ListState:
 
 def paginate_sorted(
     request: HttpRequest,
-    queryset: QuerySet[Any],
+    queryset: QuerySet[Any] | PreparedQuery,
     *,
     sortable: dict[str, str],
     default_sort: str,
@@ -53,7 +56,8 @@ def paginate_sorted(
     except ValueError:
         size = DEFAULT_PER_PAGE
     size = size if size in PER_PAGE_CHOICES else DEFAULT_PER_PAGE
-    paginator = Paginator(queryset.order_by(*order), size)
+    ordered: Any = queryset.order_by(*order)  # a PreparedQuery is not Sized (Django needs not)
+    paginator = Paginator(ordered, size)
     page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     for name in ("page", "sort"):

@@ -113,6 +113,15 @@ def _grants(user: Any) -> list[Grant]:
     return cached
 
 
+def scope_key(user: Any) -> tuple[Any, ...]:
+    """All that :func:`restrict` reads of ``user``, as a hashable: two users with equal keys
+    get the same predicate for every model and action. A shape key for statements compiled
+    once per scope (``core.statements.Prepared``); the grants are this request's, read fresh."""
+    if user is SYSTEM:
+        return ("system",)
+    return ("grants", *_grants(user))
+
+
 def scope_q(model: type[models.Model], user: Any, action: str) -> Q | None:
     """The predicate for rows the user may ``action``; None means no rows at all."""
     spec: ScopeSpec | None = getattr(model, "scope", None)

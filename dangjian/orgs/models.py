@@ -30,11 +30,13 @@ def path_ids(path: str) -> list[int]:
 PATH_END = "~"  # sorts after every path character (lowercase hex digits and ".")
 
 
-def subtree_range(path: str, via: str = "") -> dict[str, str]:
+def subtree_range(path: str, via: str = "", end: str | None = None) -> dict[str, str]:
     """Filter keywords for the subtree under ``path`` (inclusive) as a range on the indexed
     path column — which the database serves from the index, where ``LIKE 'x%'`` scans every
-    row. ``via`` names the relation to the tree, e.g. ``"party_org__"``."""
-    return {f"{via}path__gte": path, f"{via}path__lt": path + PATH_END}
+    row. ``via`` names the relation to the tree, e.g. ``"party_org__"``. ``end`` is
+    ``path + PATH_END``, given by callers that pass both bounds as statement parameters
+    (``core.statements.Prepared``)."""
+    return {f"{via}path__gte": path, f"{via}path__lt": path + PATH_END if end is None else end}
 
 
 class TreeNode(models.Model):

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from dangjian.core.crypto import blind_index
 from dangjian.core.identity import mask_citizen_id, mask_phone, mask_text
-from dangjian.core.scope import has_permission, restrict, scope_q
+from dangjian.core.scope import has_permission, restrict, scope_key, scope_q
+from dangjian.core.statements import Prepared, PreparedQuery
 from dangjian.people.models import PARTY_MEMBER_STATUSES, Person, PersonChange
 
 LIST_RELATED = ("unit", "party_org", "party_group")
@@ -45,14 +46,14 @@ def _in_subtree(fk: str, model: Any, node: Any) -> Q:
     reads the persons through the foreign key index, instead of testing every person's path
     (LIKE 'x%': 0.5 s → 1 ms at 1M persons).
 
-    ``node`` is a node already read (its path used as it is: a join on the range, the cheapest
-    statement) or an id, whose path a scalar subquery reads inside the same statement (a
-    missing node gives no persons).
+    ``node`` is a node already read (its path — and ``end``, if it has one — used as it is: a
+    join on the range, the cheapest statement) or an id, whose path a scalar subquery reads
+    inside the same statement (a missing node gives no persons).
     """
     from dangjian.orgs.models import PATH_END, subtree_range
 
     if not isinstance(node, int):
-        return Q(**subtree_range(node.path, via=f"{fk}__"))
+        return Q(**subtree_range(node.path, via=f"{fk}__", end=getattr(node, "end", None)))
     root = Subquery(model.objects.filter(pk=node).values("path")[:1])
     end = Concat(root, Value(PATH_END), output_field=CharField())
     ids = model.objects.filter(path__gte=root, path__lt=end).values_list("pk", flat=True)
@@ -137,6 +138,23 @@ class ChosenNode(NamedTuple):
     name: str
     path: str
 
+    @property
+    def end(self) -> str:
+        from dangjian.orgs.models import PATH_END
+
+        return self.path + PATH_END
+
+
+class _Range(NamedTuple):
+    """A chosen node's subtree bounds as two statement parameters (``person_list_prepared``)."""
+
+    path: str
+    end: str
+
+
+# The person list's reads, compiled once per shape (core.statements): chosen nodes, count, rows.
+_LIST_STATEMENTS = Prepared()
+
 
 def chosen_nodes(*, user: Any, filters: Mapping[str, Any]) -> dict[str, ChosenNode]:
     """The organisation, party group and unit chosen in ``filters`` (``person_filters``), read
@@ -146,19 +164,72 @@ def chosen_nodes(*, user: Any, filters: Mapping[str, Any]) -> dict[str, ChosenNo
     from dangjian.orgs.selectors import org_list, unit_list
 
     chosen: dict[str, ChosenNode] = {}
+    scope = scope_key(user)
     org_ids = [filters[k] for k in ("party_org", "party_group") if filters.get(k)]
     if org_ids:
-        rows = org_list(user=user).filter(pk__in=org_ids).values_list("pk", "name", "path")
+        rows = _LIST_STATEMENTS.rows(
+            ("chosen-orgs", scope),
+            lambda *ids: org_list(user=user).filter(pk__in=ids).values_list("pk", "name", "path"),
+            org_ids,
+        )
         found = {row[0]: ChosenNode(*row) for row in rows}
         for key in ("party_org", "party_group"):
             if filters.get(key) in found:
                 chosen[key] = found[filters[key]]
     if filters.get("unit"):
-        unit = unit_list(user=user).filter(pk=filters["unit"])
-        row = unit.values_list("pk", "name", "path").first()
-        if row is not None:
-            chosen["unit"] = ChosenNode(*row)
+        rows = _LIST_STATEMENTS.rows(
+            ("chosen-unit", scope),
+            lambda pk: unit_list(user=user).filter(pk=pk).values_list("pk", "name", "path")[:1],
+            [filters["unit"]],
+        )
+        if rows:
+            chosen["unit"] = ChosenNode(*rows[0])
     return chosen
+
+
+# person_list arguments that reach the SQL as one exact parameter each (the rest — the
+# search text, booleans, ages, "all party members" — decide the statement's shape instead)
+_EXACT_FILTERS = frozenset(
+    {"party_group", "gender", "education", "membership_status", "political_status"}
+)
+
+
+def person_list_prepared(
+    *, user: Any, action: str = "view", **filters: Any
+) -> PreparedQuery | QuerySet[Person]:
+    """:func:`person_list` for a list page (count, order, one page of ``values_list`` rows),
+    its statements compiled once per shape: the user's scope, which filters are set, order and
+    page. A search (``q``) is not prepared: the plain queryset is returned."""
+    if filters.get("q"):
+        return person_list(user=user, action=action, **filters)
+    fixed: dict[str, Any] = {}
+    params: list[tuple[str, str]] = []  # (filter, "value" | "node")
+    args: list[Any] = []
+    for name, value in sorted(filters.items()):
+        if value is None or value == "":
+            continue
+        if name in ("party_org", "unit") and not isinstance(value, int):
+            params.append((name, "node"))
+            args += [value.path, value.end]
+        elif (name in _EXACT_FILTERS or name in ("party_org", "unit")) and not (
+            name == "political_status" and value == "party_member"
+        ):
+            params.append((name, "value"))
+            args.append(value)
+        else:
+            fixed[name] = value
+    if any(name.startswith(("age_", "party_age_")) for name in fixed):
+        fixed.setdefault("today", timezone.localdate())
+
+    def build(*values: Any) -> QuerySet[Person]:
+        given = dict(fixed)
+        stream = iter(values)
+        for name, kind in params:
+            given[name] = _Range(next(stream), next(stream)) if kind == "node" else next(stream)
+        return person_list(user=user, action=action, **given)
+
+    shape = ("person-list", action, scope_key(user), tuple(sorted(fixed.items())), tuple(params))
+    return PreparedQuery(_LIST_STATEMENTS, shape, build, args)
 
 
 # GET parameter -> kind, for list pages, drill-down links and exports (one parser for all).

@@ -146,7 +146,7 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
     chosen = selectors.chosen_nodes(user=request.user, filters=filters)
     # a chosen node out of scope stays an id: its subtree within the user's scope is empty
     query = {**filters, **{k: chosen[k] for k in ("party_org", "unit") if k in chosen}}
-    qs = selectors.person_list(user=request.user, **query)
+    qs = selectors.person_list_prepared(user=request.user, **query)
     listing = paginate_sorted(request, qs, sortable=SORTABLE, default_sort="employee_no")
     detail_url = reverse("people:detail", args=[URL_SENTINEL])
     sealed = SealedReader()
