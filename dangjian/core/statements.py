@@ -67,6 +67,32 @@ class _Compiled:
             fetched = list(self.compiler.apply_converters(fetched, self.converters))
         return [tuple(row) for row in fetched]
 
+    def instances(self, args: Sequence[Any], using: str) -> list[Any]:
+        """Model instances, as Django's ``ModelIterable`` makes them from the same rows
+        (``from_db`` for the model, the ``select_related`` ones populated, deferred fields
+        deferred)."""
+        from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+
+        if self.empty:
+            return []
+        klass_info, select = self.compiler.klass_info, self.compiler.select
+        if klass_info is None or self.compiler.query.values_select:
+            raise TypeError("instances() needs a queryset of model instances")
+        rows = self.run(args, using)
+        if not rows:
+            return []
+        model = klass_info["model"]
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        populators = get_related_populators(klass_info, select, using)
+        found = []
+        for row in rows:
+            instance = model.from_db(using, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, instance)
+            found.append(instance)
+        return found
+
 
 def _compile(queryset: QuerySet[Any], placeholders: Sequence[Any], using: str) -> _Compiled:
     compiler = queryset.query.get_compiler(using)
@@ -136,8 +162,9 @@ class Statement:
 
 class Prepared:
     """Statements compiled once per *shape*: ``prepared.rows(shape, build, args)`` gives what
-    ``build(*args)`` (a ``values_list`` queryset) would give, ``prepared.count(shape, build,
-    args)`` what ``build(*args).count()`` would. ``shape`` is a hashable that determines the
+    ``build(*args)`` (a ``values_list`` queryset) would give, ``prepared.objects(...)`` the
+    model instances of a model queryset, ``prepared.count(...)`` what ``build(*args).count()``
+    would. ``shape`` is a hashable that determines the
     SQL (which filters, the scope's grants, order, page); ``args`` the values that vary (int or
     str, each used once as a whole parameter). The same ``shape`` must always come with a
     builder that makes the same SQL. Per thread and database alias, at most ``maxsize`` shapes
@@ -182,6 +209,17 @@ class Prepared:
         using: str = "default",
     ) -> list[tuple[Any, ...]]:
         return self._entry(shape, build, args, using, count=False).run(args, using)
+
+    def objects(
+        self,
+        shape: Hashable,
+        build: Callable[..., QuerySet[Any]],
+        args: Sequence[Any],
+        using: str = "default",
+    ) -> list[Any]:
+        """The model instances ``list(build(*args))`` would give (``select_related`` and
+        ``only`` honoured; no ``prefetch_related``)."""
+        return self._entry(shape, build, args, using, count=False).instances(args, using)
 
     def count(
         self,

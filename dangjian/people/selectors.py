@@ -283,10 +283,20 @@ def person_get(
 ) -> Person | None:
     """The person if in the user's scope for ``action``. ``names_only``: of the organisation,
     group and unit only the names are read (the detail page; half the columns to compile)."""
-    qs = Person.objects.select_related(*LIST_RELATED)
-    if names_only:
-        qs = qs.only(*_OWN_FIELDS, *(f"{name}__name" for name in LIST_RELATED))
-    return restrict(qs, user, action).filter(pk=pk).first()
+
+    def build(person_id: int) -> QuerySet[Person]:
+        qs = Person.objects.select_related(*LIST_RELATED)
+        if names_only:
+            qs = qs.only(*_OWN_FIELDS, *(f"{name}__name" for name in LIST_RELATED))
+        return restrict(qs, user, action).filter(pk=person_id).order_by("pk")[:1]
+
+    shape = ("person-get", action, names_only, scope_key(user))
+    found = _DETAIL_STATEMENTS.objects(shape, build, [int(pk)])
+    return found[0] if found else None
+
+
+# The person detail's reads, compiled once per shape (core.statements): person, history.
+_DETAIL_STATEMENTS = Prepared()
 
 
 _OWN_FIELDS = tuple(field.name for field in Person._meta.concrete_fields)
@@ -326,8 +336,12 @@ def can_reveal(user: Any) -> bool:
 def person_history(*, user: Any, person: Person, limit: int = 50) -> list[PersonChange]:
     """The latest changes of a person the user may see (empty without the permission)."""
     # entries carry their organisation and unit names as they were (no join needed)
-    qs = restrict(PersonChange.objects.filter(person=person), user, "view")
-    return list(qs[:limit])
+
+    def build(person_id: int) -> QuerySet[PersonChange]:
+        return restrict(PersonChange.objects.filter(person_id=person_id), user, "view")[:limit]
+
+    shape = ("person-history", limit, scope_key(user))
+    return _DETAIL_STATEMENTS.objects(shape, build, [person.pk])
 
 
 @dataclass(frozen=True)

@@ -162,3 +162,35 @@ def test_prepared_query_quacks_like_a_queryset_for_the_paginator(mine):
     assert cast(Any, page.object_list).values_list("pk") == all_pks[2:4]
     with pytest.raises(TypeError):
         query[1]  # type: ignore[index]
+
+
+def test_prepared_objects_are_the_querysets_instances(mine):
+    from dangjian.people.models import Person
+
+    prepared = Prepared()
+
+    def build(org_id):
+        return (
+            Person.objects.select_related("party_org", "unit")
+            .only("name", "birth_date", "party_org__name", "unit__name")
+            .filter(party_org_id=org_id)
+            .order_by("pk")
+        )
+
+    for org in (mine.branch_a, mine.branch_b, mine.committee):
+        expected = list(build(org.pk))
+        with CaptureQueriesContext(connection) as ctx:
+            found = prepared.objects("persons", build, [org.pk])
+            seen = [
+                (p.pk, p.name, p.birth_date, p.party_org.name, p.unit.name, p.get_deferred_fields())
+                for p in found
+            ]
+        assert len(ctx.captured_queries) == 1  # related names came with the row
+        assert seen == [
+            (p.pk, p.name, p.birth_date, p.party_org.name, p.unit.name, p.get_deferred_fields())
+            for p in expected
+        ]
+        assert all(p._state.db == "default" and not p._state.adding for p in found)
+    assert prepared.objects("persons", build, [987654321]) == []
+    with pytest.raises(TypeError):
+        prepared.objects("values", lambda a: Person.objects.filter(pk=a).values_list("pk"), [1])

@@ -122,3 +122,35 @@ def test_a_search_is_not_prepared(mine):
     result = selectors.person_list_prepared(user=user, q=mine.member_a.name)
     assert not isinstance(result, PreparedQuery)
     assert mine.member_a.pk in set(result.values_list("pk", flat=True))
+
+
+def test_person_get_and_history_equal_the_querysets_for_every_role(mine):
+    from dangjian.core.scope import restrict
+    from dangjian.people.models import PersonChange
+
+    persons = list(Person.objects.order_by("pk"))
+    assert len(persons) > 2
+    seen_history = 0
+    for role in ROLES:
+        for action in ("view", "change"):
+            user = User.objects.get(pk=mine.users[role].pk)
+            visible = set(restrict(Person.objects.all(), user, action).values_list("pk", flat=True))
+            for person in persons:
+                for names_only in (False, True):
+                    got = selectors.person_get(
+                        user=user, pk=person.pk, action=action, names_only=names_only
+                    )
+                    assert (got is not None) == (person.pk in visible), (role, action, person)
+                    if got is not None:
+                        assert (got.pk, got.name, got.party_org.name, got.unit.name) == (
+                            person.pk,
+                            person.name,
+                            person.party_org.name,
+                            person.unit.name,
+                        )
+                        expected = list(
+                            restrict(PersonChange.objects.filter(person=person), user, "view")[:50]
+                        )
+                        assert selectors.person_history(user=user, person=got) == expected
+                        seen_history += len(expected)
+    assert seen_history > 0
