@@ -46,12 +46,17 @@ def _placeholder(index: int, example: Any) -> Any:
 
 @dataclass(frozen=True)
 class _Compiled:
+    """What running a compiled queryset needs — not the compiler or the query (kept for as
+    many shapes as a ``Prepared`` holds)."""
+
     sql: str
     params: tuple[Any, ...]
     slots: tuple[tuple[int, int], ...]  # (parameter, argument): where the arguments go
-    compiler: Any
-    converters: Any
     col_count: int
+    converters: tuple[tuple[int, tuple[list[Any], Any]], ...] = ()
+    connection: Any = None
+    klass_info: Any = None  # model instances: what Django's ModelIterable needs
+    select: Any = None
     empty: bool = False  # the queryset can match nothing (e.g. no scope at all)
 
     def run(self, args: Sequence[Any], using: str) -> list[tuple[Any, ...]]:
@@ -63,9 +68,18 @@ class _Compiled:
         with connections[using].cursor() as cursor:
             cursor.execute(self.sql, values)
             fetched = [row[: self.col_count] for row in cursor.fetchall()]
-        if self.converters:
-            fetched = list(self.compiler.apply_converters(fetched, self.converters))
-        return [tuple(row) for row in fetched]
+        if not self.converters:
+            return [tuple(row) for row in fetched]
+        converted = []
+        for fetched_row in fetched:  # SQLCompiler.apply_converters
+            row = list(fetched_row)
+            for position, (functions, expression) in self.converters:
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, self.connection)
+                row[position] = value
+            converted.append(tuple(row))
+        return converted
 
     def instances(self, args: Sequence[Any], using: str) -> list[Any]:
         """Model instances, as Django's ``ModelIterable`` makes them from the same rows
@@ -75,12 +89,12 @@ class _Compiled:
 
         if self.empty:
             return []
-        klass_info, select = self.compiler.klass_info, self.compiler.select
-        if klass_info is None or self.compiler.query.values_select:
+        if self.klass_info is None:
             raise TypeError("instances() needs a queryset of model instances")
         rows = self.run(args, using)
         if not rows:
             return []
+        klass_info, select = self.klass_info, self.select
         model = klass_info["model"]
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         init_list = [column[0].target.attname for column in select[start:end]]
@@ -99,7 +113,7 @@ def _compile(queryset: QuerySet[Any], placeholders: Sequence[Any], using: str) -
     try:
         sql, raw = compiler.as_sql()
     except EmptyResultSet:
-        return _Compiled("", (), (), None, None, 0, empty=True)
+        return _Compiled("", (), (), 0, empty=True)
     params = tuple(raw)
     slots: list[tuple[int, int]] = []
     for arg, placeholder in enumerate(placeholders):
@@ -116,8 +130,16 @@ def _compile(queryset: QuerySet[Any], placeholders: Sequence[Any], using: str) -
     if any(str(p) in sql for p in placeholders):
         raise ValueError("an argument reached the SQL text")
     fields = [select[0] for select in compiler.select[: compiler.col_count]]
+    is_model = compiler.klass_info is not None and not compiler.query.values_select
     return _Compiled(
-        sql, params, tuple(slots), compiler, compiler.get_converters(fields), compiler.col_count
+        sql,
+        params,
+        tuple(slots),
+        compiler.col_count,
+        tuple(compiler.get_converters(fields).items()),
+        compiler.connection,
+        compiler.klass_info if is_model else None,
+        compiler.select if is_model else None,
     )
 
 
@@ -130,7 +152,7 @@ def _as_count(compiled: _Compiled) -> _Compiled:
         return compiled
     # the inner SQL is the ORM's, with every value a parameter
     sql = f"SELECT COUNT(*) FROM ({compiled.sql}) prepared_count"  # noqa: S608
-    return _Compiled(sql, compiled.params, compiled.slots, None, None, 1)
+    return _Compiled(sql, compiled.params, compiled.slots, 1)
 
 
 class Statement:
@@ -170,7 +192,7 @@ class Prepared:
     builder that makes the same SQL. Per thread and database alias, at most ``maxsize`` shapes
     are kept (least recently used dropped)."""
 
-    def __init__(self, maxsize: int = 256) -> None:
+    def __init__(self, maxsize: int = 128) -> None:
         self.maxsize = maxsize
         self._local = threading.local()
 
