@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 import uuid
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 
 
 class Rule(models.Model):
@@ -75,6 +78,46 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    # --- progress the polling page sees at once ----------------------------------------------
+
+    @property
+    def progress_file(self) -> Path:
+        return Path(settings.PRIVATE_DIR) / "jobs" / f"{self.uid}.progress"
+
+    def report_progress(self, phase: str, done: int, total: int) -> None:
+        """Record progress where the polling page sees it now. Outside a transaction: the row.
+        Inside one (an import writes all its rows in one transaction, so that a failure leaves
+        nothing behind): row updates would stay invisible until the commit, and SQLite lets no
+        second connection write beside it — so a small file in the private directory, which
+        :meth:`live` reads, written whole (rename) so that a reader never sees half of it."""
+        if not transaction.get_connection().in_atomic_block:
+            Job.objects.filter(pk=self.pk).update(
+                status=Job.Status.RUNNING, phase=phase, done=done, total=total
+            )
+            self.clear_progress()
+            return
+        path = self.progress_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.write_text(json.dumps({"phase": phase, "done": done, "total": total}))
+        os.replace(partial, path)
+
+    def live(self) -> Job:
+        """This job with the progress reported inside a transaction, if it is still running."""
+        if self.status not in (self.Status.QUEUED, self.Status.RUNNING):
+            return self
+        try:
+            noted = json.loads(self.progress_file.read_text())
+        except (OSError, ValueError):
+            return self
+        self.status = self.Status.RUNNING
+        self.phase = str(noted.get("phase", ""))[:40]
+        self.done, self.total = int(noted.get("done", 0)), int(noted.get("total", 0))
+        return self
+
+    def clear_progress(self) -> None:
+        self.progress_file.unlink(missing_ok=True)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -64,7 +64,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def _own_job(request: HttpRequest, uid: str) -> Job:
-    return get_object_or_404(Job, uid=uid, owner=request.user)
+    return get_object_or_404(Job, uid=uid, owner=request.user).live()
 
 
 @require_GET

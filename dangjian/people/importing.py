@@ -1104,9 +1104,9 @@ def import_run(job: Any) -> None:
     path = Path(settings.PRIVATE_DIR) / job.input_file
 
     def progress(phase: str, done: int, total: int) -> None:
-        label = phase if phase != PHASE_VALIDATE else f"{phase} {done}/{total}"
-        Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.RUNNING, phase=label, done=done, total=total
+        # the write phase runs in one transaction: Job.report_progress keeps it visible
+        job.report_progress(
+            phase if phase != PHASE_VALIDATE else f"{phase} {done}/{total}", done, total
         )
 
     try:
@@ -1140,3 +1140,4 @@ def import_run(job: Any) -> None:
         )
     finally:
         path.unlink(missing_ok=True)  # RIP-02: the upload never outlives its job
+        job.clear_progress()
