@@ -199,7 +199,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page_title": person.name,
         "breadcrumbs": [
             ("人员管理", None),
-            ("人员名册", reverse("people:list")),
+            ("人员名册", route("people:list")),
             (person.name, None),
         ],
         "person": person,
