@@ -113,7 +113,7 @@ def _grants(user: Any) -> list[Grant]:
     return cached
 
 
-def scope_key(user: Any) -> tuple[Any, ...]:
+def grants_key(user: Any) -> tuple[Any, ...]:
     """All that :func:`restrict` reads of ``user``, as a hashable: two users with equal keys
     get the same predicate for every model and action. A shape key for statements compiled
     once per scope (``core.statements.Prepared``); the grants are this request's, read fresh."""

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from dangjian.core.crypto import blind_index
 from dangjian.core.identity import mask_citizen_id, mask_phone, mask_text
-from dangjian.core.scope import has_permission, restrict, scope_key, scope_q
+from dangjian.core.scope import grants_key, has_permission, restrict, scope_q
 from dangjian.core.statements import Prepared, PreparedQuery
 from dangjian.people.models import PARTY_MEMBER_STATUSES, Person, PersonChange
 
@@ -164,7 +164,7 @@ def chosen_nodes(*, user: Any, filters: Mapping[str, Any]) -> dict[str, ChosenNo
     from dangjian.orgs.selectors import org_list, unit_list
 
     chosen: dict[str, ChosenNode] = {}
-    scope = scope_key(user)
+    scope = grants_key(user)
     org_ids = [filters[k] for k in ("party_org", "party_group") if filters.get(k)]
     if org_ids:
         rows = _LIST_STATEMENTS.rows(
@@ -228,7 +228,7 @@ def person_list_prepared(
             given[name] = _Range(next(stream), next(stream)) if kind == "node" else next(stream)
         return person_list(user=user, action=action, **given)
 
-    shape = ("person-list", action, scope_key(user), tuple(sorted(fixed.items())), tuple(params))
+    shape = ("person-list", action, grants_key(user), tuple(sorted(fixed.items())), tuple(params))
     return PreparedQuery(_LIST_STATEMENTS, shape, build, args)
 
 
@@ -290,7 +290,7 @@ def person_get(
             qs = qs.only(*_OWN_FIELDS, *(f"{name}__name" for name in LIST_RELATED))
         return restrict(qs, user, action).filter(pk=person_id).order_by("pk")[:1]
 
-    shape = ("person-get", action, names_only, scope_key(user))
+    shape = ("person-get", action, names_only, grants_key(user))
     found = _DETAIL_STATEMENTS.objects(shape, build, [int(pk)])
     return found[0] if found else None
 
@@ -340,7 +340,7 @@ def person_history(*, user: Any, person: Person, limit: int = 50) -> list[Person
     def build(person_id: int) -> QuerySet[PersonChange]:
         return restrict(PersonChange.objects.filter(person_id=person_id), user, "view")[:limit]
 
-    shape = ("person-history", limit, scope_key(user))
+    shape = ("person-history", limit, grants_key(user))
     return _DETAIL_STATEMENTS.objects(shape, build, [person.pk])
 
 

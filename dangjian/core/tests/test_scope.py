@@ -44,3 +44,36 @@ def test_revoked_role_takes_effect_on_next_lookup(mine):
     user.role_assignments.all().delete()
     fresh = type(user).objects.get(pk=user.pk)
     assert restrict(Person.objects.all(), fresh, "view").count() == 0
+
+
+def test_grants_key_names_the_predicate(mine):
+    from dangjian.accounts.models import RoleAssignment, User
+    from dangjian.core.scope import SYSTEM, grants_key, scope_q
+    from dangjian.core.testing import ROLES
+    from dangjian.people.models import Person
+
+    users = {role: User.objects.get(pk=mine.users[role].pk) for role in ROLES}
+    keys = {role: grants_key(user) for role, user in users.items()}
+    assert len(set(keys.values())) >= len(ROLES) - 2  # only administrators share "no grants"
+    for a in ROLES:
+        for b in ROLES:
+            if keys[a] == keys[b]:
+                assert str(scope_q(Person, users[a], "view")) == str(
+                    scope_q(Person, users[b], "view")
+                )
+    # a second secretary of branch A, with the same roles: same key, same predicates
+    twin = User.objects.create(username="twin_a")
+    for assignment in RoleAssignment.objects.filter(user=mine.users["secretary_a"]):
+        RoleAssignment.objects.create(
+            user=twin,
+            role=assignment.role,
+            party_org=assignment.party_org,
+            department=assignment.department,
+        )
+    secretary = User.objects.get(pk=mine.users["secretary_a"].pk)
+    twin = User.objects.get(pk=twin.pk)
+    assert grants_key(twin) == grants_key(secretary) == keys["secretary_a"]
+    for action in ("view", "change", "export"):
+        assert str(scope_q(Person, twin, action)) == str(scope_q(Person, secretary, action))
+    assert grants_key(SYSTEM) == ("system",)
+    hash(keys["shuji"])  # usable as a dictionary key
