@@ -43,6 +43,32 @@ def check_production(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
     return messages
 
 
+def check_autovacuum(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """PostgreSQL without autovacuum keeps no current planner statistics between the daily
+    ``ANALYZE`` (``core.analyze``) and never reclaims dead rows."""
+    from django.db import DatabaseError, connection
+
+    if connection.vendor != "postgresql":
+        return []
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW autovacuum")
+            setting = str(cursor.fetchone()[0])
+    except DatabaseError:
+        return []
+    if setting == "on":
+        return []
+    return [
+        checks.Warning(
+            "PostgreSQL 的 autovacuum 已关闭：统计信息只在每日 ANALYZE 时更新，"
+            "已删除的行不被回收。",
+            hint="在 postgresql.conf 中设置 autovacuum = on 并重新加载配置。",
+            id="dangjian.W003",
+        )
+    ]
+
+
 def register() -> None:
     checks.register(check_audit_retention)
     checks.register(check_production, checks.Tags.security, deploy=True)
+    checks.register(check_autovacuum, checks.Tags.security, deploy=True)

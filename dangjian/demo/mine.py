@@ -700,9 +700,9 @@ def load_demo_mine(*, reset: bool = False, today: dt.date | None = None) -> Demo
         changes={k: [None, v] for k, v in summary.as_dict().items()},
         reason="加载演示数据" + ("（重置）" if reset else ""),
     )
-    from dangjian.core.periodic import sqlite_analyze
+    from dangjian.core.periodic import refresh_statistics
 
-    sqlite_analyze()  # planner statistics for the bulk-loaded tables
+    refresh_statistics()  # planner statistics for the bulk-loaded tables
     return summary
 
 

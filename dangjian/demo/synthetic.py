@@ -255,9 +255,9 @@ def generate(
         changes={k: [None, v] for k, v in result.items() if k != "seconds"},
         reason="生成规模测试数据",
     )
-    from dangjian.core.periodic import sqlite_analyze
+    from dangjian.core.periodic import refresh_statistics
 
-    sqlite_analyze()  # planner statistics for the bulk-loaded tables
+    refresh_statistics()  # planner statistics for the bulk-loaded tables
     return result
 
 
