@@ -135,6 +135,8 @@ if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     }
+    if os.environ.get("DANGJIAN_TEST_DB_TEMPLATE"):  # e.g. a database with an ICU collation
+        DATABASES["default"]["TEST"] = {"TEMPLATE": os.environ["DANGJIAN_TEST_DB_TEMPLATE"]}
 else:
     DATABASES = {
         "default": {

@@ -27,7 +27,23 @@ def path_ids(path: str) -> list[int]:
     return [int(part, 16) for part in path.split(".") if part]
 
 
-PATH_END = "~"  # sorts after every path character (lowercase hex digits and ".")
+PATH_END = "~"  # sorts after every path character (lowercase hex digits and ".") in byte order
+
+
+class PathField(models.CharField):  # type: ignore[type-arg]
+    """A materialised path, compared byte by byte on every database.
+
+    SQLite compares text bytewise (BINARY). On PostgreSQL the column gets the "C" collation:
+    under a database's linguistic default (en_US.UTF-8, zh_CN.UTF-8, ICU) punctuation sorts
+    before digits, so ``path + PATH_END`` would sort *before* the children and every subtree
+    range (``subtree_range``) would miss them — and ordering by path would not be tree order.
+    """
+
+    def db_parameters(self, connection: Any) -> dict[str, Any]:
+        params = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            params["collation"] = "C"
+        return params
 
 
 def subtree_range(path: str, via: str = "", end: str | None = None) -> dict[str, str]:
@@ -43,7 +59,7 @@ class TreeNode(models.Model):
     """Materialised-path tree behaviour shared by PartyOrg and Unit."""
 
     name = models.CharField("名称", max_length=120)
-    path = models.CharField("路径", max_length=255, db_index=True, editable=False, default="")
+    path = PathField("路径", max_length=255, db_index=True, editable=False, default="")
     depth = models.PositiveSmallIntegerField("层级", default=0, editable=False)
     sort_order = models.PositiveIntegerField("排序", default=0)
 
