@@ -208,6 +208,8 @@ def person_list_prepared(
     for name, value in sorted(filters.items()):
         if value is None or value == "":
             continue
+        if not value and (name in _EXACT_FILTERS or name in ("party_org", "unit")):
+            continue  # person_list ignores a falsy id or choice (e.g. party_group=0) too
         if name in ("party_org", "unit") and not isinstance(value, int):
             params.append((name, "node"))
             args += [value.path, value.end]

@@ -35,6 +35,8 @@ def filter_cases(mine):
         {"age_min": 20, "age_max": 60},
         {"party_age_min": 1},
         {"party_org": 987654321},  # no such organisation
+        {"party_group": 0, "unit": 0, "party_org": 0},  # falsy ids: no filter, as person_list
+        {"age_min": 0, "is_mobile": False},  # falsy but real filters
     ]
 
 
