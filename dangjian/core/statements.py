@@ -186,11 +186,11 @@ class Prepared:
     """Statements compiled once per *shape*: ``prepared.rows(shape, build, args)`` gives what
     ``build(*args)`` (a ``values_list`` queryset) would give, ``prepared.objects(...)`` the
     model instances of a model queryset, ``prepared.count(...)`` what ``build(*args).count()``
-    would. ``shape`` is a hashable that determines the
-    SQL (which filters, the scope's grants, order, page); ``args`` the values that vary (int or
-    str, each used once as a whole parameter). The same ``shape`` must always come with a
-    builder that makes the same SQL. Per thread and database alias, at most ``maxsize`` shapes
-    are kept (least recently used dropped)."""
+    would. ``shape`` is a hashable that determines the SQL (which filters, the scope's grants,
+    order, page); ``args`` the values that vary (int or str, each reaching the SQL as whole
+    parameters). The same ``shape`` must always come with a builder that makes the same SQL.
+    Per thread and database alias, at most ``maxsize`` shapes are kept (least recently used
+    dropped)."""
 
     def __init__(self, maxsize: int = 128) -> None:
         self.maxsize = maxsize
@@ -207,7 +207,7 @@ class Prepared:
         cache: OrderedDict[Hashable, _Compiled] | None = getattr(self._local, "cache", None)
         if cache is None:
             cache = self._local.cache = OrderedDict()
-        full_key = (using, count, len(args), key)
+        full_key = (using, count, tuple(map(type, args)), key)
         entry = cache.get(full_key)
         if entry is not None:
             cache.move_to_end(full_key)
