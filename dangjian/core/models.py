@@ -109,11 +109,11 @@ class Job(models.Model):
             return self
         try:
             noted = json.loads(self.progress_file.read_text())
-        except (OSError, ValueError):
+            phase, done, total = str(noted["phase"])[:40], int(noted["done"]), int(noted["total"])
+        except (OSError, ValueError, TypeError, KeyError):
             return self
         self.status = self.Status.RUNNING
-        self.phase = str(noted.get("phase", ""))[:40]
-        self.done, self.total = int(noted.get("done", 0)), int(noted.get("total", 0))
+        self.phase, self.done, self.total = phase, done, total
         return self
 
     def clear_progress(self) -> None:

@@ -57,6 +57,7 @@ def test_inside_a_transaction_a_file_carries_it(mine):
 def test_a_broken_file_is_ignored(mine):
     job = Job.objects.create(kind="test", owner=mine.users["shuji"], phase="排队中")
     job.progress_file.parent.mkdir(parents=True, exist_ok=True)
-    job.progress_file.write_text("{not json")
-    assert job.live().phase == "排队中"
+    for broken in ("{not json", "[1, 2]", '{"phase": "写入中"}', '{"phase": "x", "done": "a"}'):
+        job.progress_file.write_text(broken)
+        assert job.live().phase == "排队中", broken
     job.clear_progress()
