@@ -235,6 +235,7 @@ class OrgEvent(models.Model):
         SPLIT = "split", "拆分"
         DISSOLVE = "dissolve", "撤销"
         TERM = "term", "换届"
+        UPDATE = "update", "信息变更"
 
     org = models.ForeignKey(PartyOrg, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("事项", max_length=20, choices=Kind.choices)

@@ -260,6 +260,20 @@ def org_update(
             old_name=current.name,
             new_name=data["name"],
         )
+    others = [key for key in changes if key != "name"]
+    if others:
+        # in the history, and a new event moves the data version of the home page and the
+        # structure analytics (committee and term warnings show at once, not after the
+        # snapshots' maximum age)
+        labels = [
+            str(getattr(PartyOrg._meta.get_field(key), "verbose_name", key)) for key in others
+        ]
+        OrgEvent.objects.create(
+            org=current,
+            kind=OrgEvent.Kind.UPDATE,
+            effective_on=dt.date.today(),
+            note="变更：" + "、".join(labels),
+        )
     for key, value in data.items():
         setattr(current, key, value)
     current.version += 1

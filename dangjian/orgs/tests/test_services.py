@@ -311,6 +311,35 @@ def test_update_profile_and_stale_version(mine):
         )
 
 
+def test_profile_changes_are_history_and_move_the_figures_version(mine):
+    from django.utils import timezone
+
+    from dangjian.people.analytics import SNAPSHOT_FORMAT, snapshot_lookup
+    from dangjian.people.models import AnalyticsSnapshot
+
+    def version() -> str:
+        found = snapshot_lookup(AnalyticsSnapshot, "k", timezone.localdate(), fmt=SNAPSHOT_FORMAT)
+        return str(found.version)
+
+    before = version()
+    org = org_update(
+        actor=SYSTEM, org=mine.branch_a, data={"has_committee": True, "term_ends_on": TODAY}
+    )
+    event = OrgEvent.objects.filter(org=org).latest("id")
+    assert event.kind == OrgEvent.Kind.UPDATE
+    assert event.note == "变更：设支部委员会、本届任期届满", event.note
+    assert version() != before  # the home page and analytics recompute at once
+    # a name alone is a rename, no second event
+    count = OrgEvent.objects.filter(org=org).count()
+    org_update(actor=SYSTEM, org=org, data={"name": "综采一队第一党支部"})
+    assert list(OrgEvent.objects.filter(org=org).values_list("kind", flat=True))[count:] == [
+        OrgEvent.Kind.RENAME
+    ]
+    # no change, no event
+    org_update(actor=SYSTEM, org=org, data={"has_committee": True})
+    assert OrgEvent.objects.filter(org=org).count() == count + 1
+
+
 def test_update_refused_without_change_permission(mine):
     with pytest.raises(PermissionDenied):
         org_update(actor=mine.users["secretary_a"], org=mine.branch_a, data={"code": "X"})
