@@ -266,18 +266,39 @@ class _SheetWriter:
         return "".join(parts)
 
 
-def _package_parts(title: str) -> list[tuple[zipfile.ZipInfo, bytes]]:
-    """openpyxl's own package for an empty write-only sheet with this title (validated)."""
+def _package_parts(title: str, mark: str = "") -> list[tuple[zipfile.ZipInfo, bytes]]:
+    """openpyxl's own package for an empty write-only sheet with this title (validated); a
+    watermark ``mark`` goes into the document properties (creator, description)."""
     workbook = Workbook(write_only=True)
     workbook.create_sheet(title=title)
+    if mark:
+        mark = ILLEGAL_CHARACTERS_RE.sub("", mark)
+        workbook.properties.creator = workbook.properties.lastModifiedBy = mark[:255]
+        workbook.properties.description = mark
     buffer = io.BytesIO()
     workbook.save(buffer)
     with zipfile.ZipFile(buffer) as package:
         return [(info, package.read(info)) for info in package.infolist()]
 
 
+def _header_footer(mark: str) -> str:
+    """The sheet's printed header and footer carrying the watermark (PI-05): ``&`` starts a
+    header code in Excel, so it is doubled; Excel holds at most 255 characters per part."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", mark).replace("&", "&&")[:200]
+    header = f"&C{text}".translate(_XML_ESCAPE)
+    footer = f"&L{text}&R第 &P 页，共 &N 页".translate(_XML_ESCAPE)
+    return (
+        f"<headerFooter><oddHeader>{header}</oddHeader>"
+        f"<oddFooter>{footer}</oddFooter></headerFooter>"
+    )
+
+
 def write_xlsx(
-    path: Path, headers: list[str], rows: Iterable[Iterable[Any]], title: str = "Sheet1"
+    path: Path,
+    headers: list[str],
+    rows: Iterable[Iterable[Any]],
+    title: str = "Sheet1",
+    watermark: str = "",
 ) -> int:
     """Stream a one-sheet workbook to ``path``; returns the number of data rows.
 
@@ -285,21 +306,27 @@ def write_xlsx(
     compressor in chunks of about 256k characters. Every text cell goes through
     :func:`safe_cell` (formula neutralisation, IN-07), headers included. If anything fails
     (a row that cannot be read, a value Excel cannot hold), the partial file is removed.
+    ``watermark`` (who exported what when, PI-05) goes into every printed page's header and
+    footer and into the document properties; the cells stay as they are, so an exported
+    sheet can be edited and imported again.
     """
     try:
-        return _write_package(path, headers, rows, title[:31])
+        return _write_package(path, headers, rows, title[:31], watermark)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
 
 
 def _write_package(
-    path: Path, headers: list[str], rows: Iterable[Iterable[Any]], title: str
+    path: Path, headers: list[str], rows: Iterable[Iterable[Any]], title: str, mark: str = ""
 ) -> int:
     writer = _SheetWriter()
     count = 0
+    tail = _SHEET_TAIL
+    if mark:
+        tail = tail.replace("</worksheet>", _header_footer(mark) + "</worksheet>")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as out:
-        for info, data in _package_parts(title):
+        for info, data in _package_parts(title, mark):
             if info.filename == STYLES_PART:
                 data = _STYLES_XML.encode()
             if info.filename != SHEET_PART:
@@ -318,7 +345,7 @@ def _write_package(
                         if size >= _FLUSH_CHARS:
                             sheet.write("".join(buffer).encode("utf-8", "replace"))
                             buffer, size = [], 0
-                    buffer.append(_SHEET_TAIL)
+                    buffer.append(tail)
                     sheet.write("".join(buffer).encode("utf-8", "replace"))
             except RuntimeError as exc:
                 if "force_zip64" not in str(exc):

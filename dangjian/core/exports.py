@@ -71,6 +71,16 @@ def export_start(*, user: Any, key: str, params: dict[str, Any]) -> Job:
     return job
 
 
+def export_watermark(user: Any, when: dt.datetime | None = None) -> str:
+    """Who exported, when: printed on every page of the file and kept in its properties, so
+    that a copy that leaves the organisation can be traced (PI-05)."""
+    name = getattr(user, "display_name", "") or ""
+    username = getattr(user, "username", "") or "system"
+    who = f"{name}（{username}）" if name and name != username else username
+    moment = timezone.localtime(when or timezone.now())
+    return f"党建精细管控平台 · {who} 导出于 {moment:%Y-%m-%d %H:%M} · 仅限内部工作使用，严禁外传"
+
+
 def export_run(job: Job) -> None:
     """Write the workbook for a job (called by the task worker)."""
     from dangjian.audit.services import audit_record
@@ -96,7 +106,7 @@ def export_run(job: Job) -> None:
                 Job.objects.filter(pk=job.pk).update(done=index)
             yield row
 
-    count = write_xlsx(path, headers, capped(), title=title)
+    count = write_xlsx(path, headers, capped(), title=title, watermark=export_watermark(job.owner))
     audit_record(
         "export",
         obj=("export", key, title),

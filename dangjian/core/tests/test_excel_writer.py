@@ -166,3 +166,24 @@ def test_sheet_too_large_for_a_zip_without_zip64_fails_clearly(tmp_path, monkeyp
         write_xlsx(path, ["a"], ([f"row {i}"] for i in range(2_000)))
     assert not path.exists()
     assert write_xlsx(path, ["a"], [["small"]]) == 1
+
+
+def test_watermark_in_header_footer_and_properties_cells_unchanged(tmp_path):
+    from openpyxl import load_workbook
+
+    mark = "党建精细管控平台 · 张三（zhang&san<1>） 导出于 2026-11-29 14:00 · 仅限内部工作使用\x01"
+    marked, plain = tmp_path / "marked.xlsx", tmp_path / "plain.xlsx"
+    rows: list[list[Any]] = [["甲", 1, dt.date(2026, 1, 2)], ["=1+1", None, "x"]]
+    write_xlsx(marked, ["姓名", "数", "日期"], rows, title="人员", watermark=mark)
+    write_xlsx(plain, ["姓名", "数", "日期"], rows, title="人员")
+    book = load_workbook(marked)
+    sheet = book.active
+    clean = mark.replace("\x01", "")
+    printed = clean.replace("&", "&&")  # Excel prints "&&" as "&"
+    assert sheet.oddHeader.center.text == printed
+    assert sheet.oddFooter.left.text == printed
+    assert "&P" in sheet.oddFooter.right.text
+    assert book.properties.creator == clean and book.properties.description == clean
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values == [[c.value for c in row] for row in load_workbook(plain).active.iter_rows()]
+    assert load_workbook(plain).active.oddHeader.center.text is None

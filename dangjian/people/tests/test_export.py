@@ -63,6 +63,15 @@ def test_branch_secretary_exports_only_branch_a_masked(mine, django_capture_on_c
     )
 
 
+def test_exported_file_carries_the_exporters_watermark(mine, django_capture_on_commit_callbacks):
+    job, _ = _export(mine, "secretary_a", "", django_capture_on_commit_callbacks)
+    book = load_workbook(Path(settings.PRIVATE_DIR) / job.output_file)
+    header = book.worksheets[0].oddHeader.center.text
+    assert "secretary_a" in header and "导出于" in header and "严禁外传" in header
+    assert "secretary_a" in book.properties.creator
+    assert "secretary_a" in book.worksheets[0].oddFooter.left.text
+
+
 def test_export_uses_list_filters(mine, django_capture_on_commit_callbacks):
     _, rows = _export(
         mine, "shuji", "political_status=party_member", django_capture_on_commit_callbacks
