@@ -29,6 +29,7 @@ from dangjian.accounts.api import router as accounts_router
 from dangjian.appraisal.api import router as appraisal_router
 from dangjian.assessment.api import router as assessment_router
 from dangjian.core.api_auth import API_AUTH, RateLimited, rate_limit_anonymous
+from dangjian.core.exports import TooManyExports
 from dangjian.development.api import router as development_router
 from dangjian.dues.api import router as dues_router
 from dangjian.ledgers.api import router as ledgers_router
@@ -159,6 +160,13 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 @api.exception_handler(RateLimited)
 def _throttled(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     response = api.create_response(request, {"detail": exc.message}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@api.exception_handler(TooManyExports)
+def _too_many_exports(request: HttpRequest, exc: TooManyExports) -> HttpResponse:
+    response = api.create_response(request, {"detail": str(exc)}, status=429)
     response["Retry-After"] = str(exc.retry_after)
     return response
 

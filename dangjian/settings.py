@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dangjian.core.middleware.HtmxRedirectMiddleware",
+    "dangjian.core.middleware.TooManyRequestsMiddleware",
     "dangjian.core.middleware.SecurityHeadersMiddleware",
 ]
 

@@ -581,6 +581,7 @@ RULE_BOUNDS: dict[str, tuple[int, int]] = {
     "security.mfa_lock_minutes": (1, 24 * 60),
     "security.reveal_alert_per_hour": (1, 100_000),
     "security.export_alert_per_hour": (1, 100_000),
+    "security.exports_per_hour": (1, 100_000),
 }
 TRUE_WORDS = {"1", "true", "yes", "on", "是"}
 FALSE_WORDS = {"0", "false", "no", "off", "否"}

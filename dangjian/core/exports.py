@@ -60,12 +60,33 @@ def export_dir() -> Path:
     return path
 
 
+class TooManyExports(Exception):
+    """More exports in the last hour than ``security.exports_per_hour`` allows (IN-06); the
+    page answers 429 (``core.middleware.TooManyRequestsMiddleware``)."""
+
+    def __init__(self, limit: int, retry_after: int) -> None:
+        super().__init__(f"导出过于频繁：每人每小时最多导出 {limit} 次，请稍后再试。")
+        self.retry_after = retry_after
+
+
 def export_start(*, user: Any, key: str, params: dict[str, Any]) -> Job:
-    """Create the job and enqueue it once the transaction commits."""
+    """Create the job and enqueue it once the transaction commits; refused with
+    :class:`TooManyExports` above the hourly limit per user (every kind of export counts)."""
+    from dangjian.core.rules import rule
     from dangjian.core.tasks import run_export
 
     if key not in _exporters:
         raise KeyError(key)
+    limit = int(rule("security.exports_per_hour"))
+    since = timezone.now() - dt.timedelta(hours=1)
+    recent = list(
+        Job.objects.filter(owner=user, kind__startswith="export:", created_at__gte=since)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(recent) >= limit:
+        wait = recent[0] + dt.timedelta(hours=1) - timezone.now()
+        raise TooManyExports(limit, max(1, int(wait.total_seconds()) + 1))
     job = Job.objects.create(kind=f"export:{key}", owner=user, params=params, phase="排队中")
     transaction.on_commit(lambda: run_export.enqueue(job_id=job.pk))
     return job

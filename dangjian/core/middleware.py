@@ -119,3 +119,24 @@ class HtmxRedirectMiddleware:
             response = HttpResponse(status=204)
             response["HX-Redirect"] = location
         return response
+
+
+class TooManyRequestsMiddleware:
+    """A page refused for its rate (``core.exports.TooManyExports``, IN-06) answers 429 with
+    the reason and ``Retry-After``, like the API's throttle."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from dangjian.core.exports import TooManyExports
+        from dangjian.core.views import error_page
+
+        if not isinstance(exception, TooManyExports):
+            return None
+        response = error_page(request, 429, "请求过于频繁", str(exception))
+        response["Retry-After"] = str(exception.retry_after)
+        return response

@@ -76,6 +76,7 @@ DEFAULT_RULES: dict[str, tuple[str, str, Any, str, str]] = {
     "security.mfa_failures": ("security", "动态口令连续错误上限", 5, "次", "SECURITY.md AUTH-08"),
     "security.mfa_lock_minutes": ("security", "动态口令错误锁定时长", 15, "分钟", "AUTH-08"),
     "security.export_alert_per_hour": ("security", "每小时导出告警阈值", 10, "次", "PI-09"),
+    "security.exports_per_hour": ("security", "每人每小时最多导出次数", 30, "次", "IN-06"),
     # organisational life (RULES.md "Organisational life"; frequencies are orglife.MeetingType)
     "orglife.silent_days": ("orglife", "支部无活动(沉默支部)预警天数", 30, "天", "RULES.md(local)"),
     "orglife.due_soon_days": ("orglife", "应开会议到期前预警天数", 7, "天", "RULES.md(local)"),

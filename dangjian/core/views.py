@@ -31,7 +31,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
-def _error(request: HttpRequest, status: int, title: str, detail: str) -> HttpResponse:
+def error_page(request: HttpRequest, status: int, title: str, detail: str) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": detail}, status=status)
     return render(
@@ -44,23 +44,25 @@ def _error(request: HttpRequest, status: int, title: str, detail: str) -> HttpRe
 
 @login_not_required
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 400, "请求无效", "请求格式不正确。")
+    return error_page(request, 400, "请求无效", "请求格式不正确。")
 
 
 @login_not_required
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     detail = str(exception) if exception and str(exception) else "您没有执行此操作的权限。"
-    return _error(request, 403, "无权访问", detail)
+    return error_page(request, 403, "无权访问", detail)
 
 
 @login_not_required
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 404, "页面不存在", "您访问的页面不存在或不在您的数据范围内。")
+    return error_page(request, 404, "页面不存在", "您访问的页面不存在或不在您的数据范围内。")
 
 
 @login_not_required
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _error(request, 500, "系统错误", "服务器处理请求时出错，请稍后再试或联系系统管理员。")
+    return error_page(
+        request, 500, "系统错误", "服务器处理请求时出错，请稍后再试或联系系统管理员。"
+    )
 
 
 def _own_job(request: HttpRequest, uid: str) -> Job:
