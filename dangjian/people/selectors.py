@@ -138,12 +138,6 @@ class ChosenNode(NamedTuple):
     name: str
     path: str
 
-    @property
-    def end(self) -> str:
-        from dangjian.orgs.models import PATH_END
-
-        return self.path + PATH_END
-
 
 class _Range(NamedTuple):
     """A chosen node's subtree bounds as two statement parameters (``person_list_prepared``)."""
@@ -211,8 +205,10 @@ def person_list_prepared(
         if not value and (name in _EXACT_FILTERS or name in ("party_org", "unit")):
             continue  # person_list ignores a falsy id or choice (e.g. party_group=0) too
         if name in ("party_org", "unit") and not isinstance(value, int):
+            from dangjian.orgs.models import subtree_range
+
             params.append((name, "node"))
-            args += [value.path, value.end]
+            args += subtree_range(value.path).values()  # both bounds, as parameters
         elif (name in _EXACT_FILTERS or name in ("party_org", "unit")) and not (
             name == "political_status" and value == "party_member"
         ):
