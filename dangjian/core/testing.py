@@ -13,11 +13,27 @@ from functools import lru_cache
 from typing import Any
 
 from django.test import Client
+from django.utils import timezone
 
 from dangjian.core.identity import citizen_id_check_char
 from dangjian.core.scope import SYSTEM
 
 PASSWORD = "Dangjian-Test-2026!"  # noqa: S105 (test personas only)
+
+
+def clear_of_midnight(minutes: int = 30, now: dt.datetime | None = None) -> dt.datetime:
+    """Now, or one minute past the coming local midnight when that is nearer than ``minutes``.
+
+    For tests that move the clock forward a few minutes: daily snapshots (home page, structure
+    analytics) are recomputed when the local date changes, so a test started at 23:55 Beijing
+    time would cross that boundary and see a recomputation it did not ask for.
+    """
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    midnight = (local + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    if midnight - local < dt.timedelta(minutes=minutes):
+        return midnight + dt.timedelta(minutes=1)
+    return now
 
 
 @lru_cache(maxsize=1)

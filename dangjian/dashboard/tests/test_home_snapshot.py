@@ -7,11 +7,10 @@ from __future__ import annotations
 import datetime as dt
 
 import time_machine
-from django.utils import timezone
 
 from dangjian.core.models import Rule
 from dangjian.core.scope import SYSTEM
-from dangjian.core.testing import person_data
+from dangjian.core.testing import clear_of_midnight, person_data
 from dangjian.dashboard import selectors
 from dangjian.dashboard.models import HomeSnapshot
 from dangjian.people.models import Person
@@ -104,7 +103,7 @@ def test_rule_change_recomputes_the_warnings(mine):
 
 
 def test_untraced_change_shows_after_the_maximum_age(mine):
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
+    with time_machine.travel(clear_of_midnight(), tick=False) as traveller:
         client = mine.client("shuji")
         assert _figures(client)["党员"] == 2
         Person.objects.filter(pk=mine.member_b.pk).update(political_status="masses")

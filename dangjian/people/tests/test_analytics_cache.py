@@ -9,10 +9,10 @@ import re
 
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
 
 from dangjian.core.models import Rule
 from dangjian.core.scope import SYSTEM
+from dangjian.core.testing import clear_of_midnight
 from dangjian.people import analytics
 from dangjian.people.models import AnalyticsSnapshot, Person
 from dangjian.people.services import person_update
@@ -73,7 +73,7 @@ def test_person_change_through_the_service_shows_at_once(mine, monkeypatch):
 
 
 def test_untraced_change_shows_after_the_maximum_age(mine):
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
+    with time_machine.travel(clear_of_midnight(), tick=False) as traveller:
         client = mine.client("shuji")
         assert _members_total(client) == 2
         Person.objects.filter(pk=mine.member_b.pk).update(political_status="masses")
