@@ -10,6 +10,7 @@ import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -36,7 +37,7 @@ def validate_citizen_id(value: str) -> str:
         birth = citizen_id_birth_date(value)
     except ValueError as exc:
         raise ValidationError("身份证号中的出生日期无效。", code="birth_date") from exc
-    if birth > dt.date.today() or birth.year < 1900:
+    if birth > timezone.localdate() or birth.year < 1900:
         raise ValidationError("身份证号中的出生日期超出范围。", code="birth_date")
     return value
 

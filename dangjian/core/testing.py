@@ -8,6 +8,8 @@ employee with no Party role, and the three administrators.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -34,6 +36,22 @@ def clear_of_midnight(minutes: int = 30, now: dt.datetime | None = None) -> dt.d
     if midnight - local < dt.timedelta(minutes=minutes):
         return midnight + dt.timedelta(minutes=1)
     return now
+
+
+@contextmanager
+def hold_date(day: dt.date) -> Iterator[None]:
+    """Keep the local date at ``day`` (collected as a module constant like ``TODAY``) while a
+    test runs: nothing when it is still that day, else the clock stands at noon of that day.
+    A test module collected at 23:59 and run at 00:01 would otherwise compare yesterday's
+    constant with today's date."""
+    import time_machine  # a test extra; this module ships in the package
+
+    if timezone.localdate() == day:
+        yield
+        return
+    noon = timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+    with time_machine.travel(noon, tick=True):
+        yield
 
 
 @lru_cache(maxsize=1)

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from dangjian.core.api_auth import (
@@ -66,7 +67,7 @@ class CaseOut(Schema):
 
     @staticmethod
     def resolve_overdue(obj: DevelopmentCase) -> bool:
-        return bool(obj.next_latest and obj.next_latest < dt.date.today())
+        return bool(obj.next_latest and obj.next_latest < timezone.localdate())
 
 
 class CasePage(Schema):

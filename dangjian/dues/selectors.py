@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Substr
+from django.utils import timezone
 
 from dangjian.core.scope import restrict
 from dangjian.dues.models import (
@@ -39,7 +40,7 @@ def _int(value: Any, low: int, high: int) -> int | None:
 
 def list_filters(params: Mapping[str, Any], today: dt.date | None = None) -> dict[str, Any]:
     """Filters shared by the dues lists, parsed leniently from a query string."""
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     return {
         "q": str(params.get("q") or "").strip()[:50],
         "org": _int(params.get("org"), 1, 2**62),
@@ -227,7 +228,7 @@ def arrears_list(
     **_: Any,
 ) -> QuerySet[Any]:
     """Per member: unpaid bills of months that have ended (count, amount, earliest month)."""
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     current = month_index(today.year, today.month)
     qs = bill_list(user=user, q=q, org=org).filter(
         status=DuesBill.Status.UNPAID, month_index__lt=current
@@ -425,7 +426,7 @@ def disclosure(*, user: Any, org: PartyOrg, year: int) -> Disclosure:
 
 def my_dues(*, user: Any, today: dt.date | None = None) -> dict[str, Any] | None:
     """The member's own page: open bills, paid-up month, this year's assessment."""
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     person = getattr(user, "person", None) if getattr(user, "pk", None) else None
     if person is None:
         return None

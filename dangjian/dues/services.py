@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from dangjian.audit.services import audit_record
 from dangjian.core.rules import rule
@@ -335,7 +336,7 @@ def payment_record(
     """Record a payment of whole months (``month_index`` values) for one member."""
     _require(actor, DuesPayment, "add", "您没有登记党费交纳的权限。")
     person = _person_in_scope(actor, person_id)
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     months = sorted(set(int(m) for m in months))
     errors: dict[str, list[str]] = {}
     if paid_on > today:

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -62,7 +63,7 @@ def _org_choices(user: Any) -> list[PartyOrg]:
 
 
 def _base_context(request: HttpRequest, title: str, filters: dict[str, Any]) -> dict[str, Any]:
-    today = dt.date.today()
+    today = timezone.localdate()
     return {
         "page_title": title,
         "breadcrumbs": _crumbs(title),
@@ -310,7 +311,7 @@ def bill_list_view(request: HttpRequest) -> HttpResponse:
             "export_key": "bills",
             "can_generate": has_permission(request.user, DuesBill, "add"),
             "can_pay": has_permission(request.user, DuesPayment, "add"),
-            "today": dt.date.today(),
+            "today": timezone.localdate(),
         }
     )
     if _htmx_target(request) == "dues-table":
@@ -403,7 +404,7 @@ def payment_new(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person_for_dues(user=request.user, pk=person_id)
     if person is None:
         raise Http404
-    today = dt.date.today()
+    today = timezone.localdate()
     open_bills = list(
         selectors.bill_list(user=request.user, person=person.pk, status="unpaid").order_by(
             "month_index"
@@ -535,7 +536,7 @@ def disclosure_view(request: HttpRequest) -> HttpResponse:
             "export_key": "disclosure",
             "can_spend": has_permission(request.user, DuesExpense, "add"),
             "expense_kinds": DuesExpense.Kind.choices,
-            "today": dt.date.today(),
+            "today": timezone.localdate(),
         }
     )
     return render(request, "dues/disclosure.html", context)

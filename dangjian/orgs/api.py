@@ -12,6 +12,7 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
 
 from dangjian.core.api_auth import (
@@ -95,7 +96,7 @@ def list_orgs(request: HttpRequest, filters: Query[OrgFilters]) -> dict[str, Any
     if filters.q.strip():
         qs = qs.filter(name__contains=filters.q.strip())
     if filters.active is not None:
-        today = dt.date.today()
+        today = timezone.localdate()
         qs = qs.filter(_active_q(today)) if filters.active else qs.exclude(_active_q(today))
     return paginate(qs.order_by("path", "pk"), filters)
 

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from dangjian.core.scope import has_permission, restrict
 from dangjian.orgs.models import PartyOrg, Unit
@@ -81,7 +82,7 @@ class OrgMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    return timezone.localdate()
 
 
 class OrgProfileForm(StyledForm):

@@ -8,10 +8,10 @@ filter needs on every query (see docs/decisions.md). Nothing is deleted: restruc
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 from dangjian.core.scope import ScopeSpec
 
@@ -134,7 +134,7 @@ class PartyOrg(TreeNode):
 
     @property
     def is_active(self) -> bool:
-        return self.dissolved_on is None or self.dissolved_on > dt.date.today()
+        return self.dissolved_on is None or self.dissolved_on > timezone.localdate()
 
     @property
     def display_name(self) -> str:

@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
+from django.utils import timezone
 
 from dangjian.audit.services import audit_record
 from dangjian.core.registries import restructure_hooks
@@ -89,7 +90,7 @@ def _check_parent(kind: str, parent: PartyOrg | None) -> None:
 
 
 def _check_date(effective_on: dt.date) -> None:
-    if effective_on > dt.date.today():
+    if effective_on > timezone.localdate():
         raise ValidationError({"effective_on": ["生效日期不能晚于今天。"]})
 
 
@@ -191,7 +192,7 @@ def _clean_profile(
     if started and ends and ends <= started:
         errors.setdefault("term_ends_on", []).append("任期届满日期须晚于任期开始日期。")
     established = data.get("established_on")
-    if established and established > dt.date.today():
+    if established and established > timezone.localdate():
         errors.setdefault("established_on", []).append("成立日期不能晚于今天。")
     if errors:
         raise ValidationError(errors)
@@ -217,7 +218,7 @@ def org_create(
     OrgEvent.objects.create(
         org=org,
         kind=OrgEvent.Kind.CREATE,
-        effective_on=effective_on or org.established_on or dt.date.today(),
+        effective_on=effective_on or org.established_on or timezone.localdate(),
         new_name=org.name,
         new_parent=parent,
     )
@@ -256,7 +257,7 @@ def org_update(
         OrgEvent.objects.create(
             org=current,
             kind=OrgEvent.Kind.RENAME,
-            effective_on=dt.date.today(),
+            effective_on=timezone.localdate(),
             old_name=current.name,
             new_name=data["name"],
         )
@@ -271,7 +272,7 @@ def org_update(
         OrgEvent.objects.create(
             org=current,
             kind=OrgEvent.Kind.UPDATE,
-            effective_on=dt.date.today(),
+            effective_on=timezone.localdate(),
             note="变更：" + "、".join(labels),
         )
     for key, value in data.items():

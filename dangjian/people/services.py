@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from dangjian.audit.services import audit_record
 from dangjian.core import context
@@ -147,7 +148,7 @@ def person_clean(
             fail("phone", exc.messages[0])
 
     birth_date = cleaned.get("birth_date")
-    if isinstance(birth_date, dt.date) and birth_date > dt.date.today():
+    if isinstance(birth_date, dt.date) and birth_date > timezone.localdate():
         fail("birth_date", "出生日期不能晚于今天。")
     if status in PARTY_MEMBER_STATUSES and not cleaned.get("joined_party_on"):
         fail("joined_party_on", "党员须填写入党日期。")

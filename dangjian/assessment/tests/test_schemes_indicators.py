@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from dangjian.core.periods import Period
 from dangjian.core.registries import indicators
@@ -47,7 +48,6 @@ def test_transfers_backlog_counts_open_transfers_of_either_side(mine):
     )
     Transfer.objects.create(status="completed", to_org=mine.branch_b, **common)
     Transfer.objects.create(status="pending_out", to_org=mine.branch_b, **common)
-    from django.utils import timezone
 
     now = Period.containing(timezone.localdate(), "quarter")
     assert _run("transfers.backlog", mine, now.previous())[mine.branch_a.pk].value == 0.0

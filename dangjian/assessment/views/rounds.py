@@ -15,6 +15,7 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.assessment import forms as f
@@ -99,7 +100,7 @@ def round_export(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def round_create(request: HttpRequest) -> HttpResponse:
     _require(request.user, AssessmentRound, "add")
-    today = dt.date.today()
+    today = timezone.localdate()
     initial = {"year": today.year, "quarter": (today.month - 1) // 3 + 1, "kind": "quarterly"}
     form = f.RoundForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():

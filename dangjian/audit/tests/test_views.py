@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from dangjian.audit.exports import export_events
@@ -106,7 +107,7 @@ def test_filter_by_object_id_ip_request_id_and_dates(mine):
 
     assert target.pk in found({"object_type": "people.person", "object_id": target.object_id})
     assert found({"object_id": "999999"}) == set()
-    today = dt.date.today()
+    today = timezone.localdate()
     assert target.pk in found({"date_from": today.isoformat(), "date_to": today.isoformat()})
     assert found({"date_to": (today - dt.timedelta(days=2)).isoformat()}) == set()
     # events recorded inside a request carry its IP and request id

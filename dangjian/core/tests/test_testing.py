@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from dangjian.core.testing import clear_of_midnight
+from dangjian.core.testing import clear_of_midnight, hold_date
 
 UTC = dt.UTC
 
@@ -29,3 +29,23 @@ def test_the_margin_is_a_parameter():
     now = dt.datetime(2026, 6, 1, 15, 0, tzinfo=UTC)  # 23:00 in Asia/Shanghai
     assert clear_of_midnight(now=now) == now
     assert timezone.localtime(clear_of_midnight(minutes=90, now=now)).date() == dt.date(2026, 6, 2)
+
+
+def test_hold_date_leaves_the_clock_alone_on_the_same_day():
+    import time_machine
+
+    now = dt.datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
+    with time_machine.travel(now, tick=False), hold_date(timezone.localdate()):
+        assert timezone.now() == now
+
+
+def test_hold_date_keeps_a_collected_date_after_midnight():
+    import time_machine
+
+    collected = dt.date(2026, 6, 1)
+    after_midnight = dt.datetime(2026, 6, 1, 16, 1, tzinfo=UTC)  # 00:01 on 2 June in Beijing
+    with time_machine.travel(after_midnight, tick=False):
+        assert timezone.localdate() != collected
+        with hold_date(collected):
+            assert timezone.localdate() == collected
+        assert timezone.localdate() == dt.date(2026, 6, 2)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from dangjian.core.models import Rule
@@ -24,7 +25,7 @@ def test_secretary_records_a_step_and_sees_the_next_due(page, live_server, mine,
     seed_steps(StepRule)
     seed_rules(Rule)  # transactional tests flush the seeded rules
     Rule.objects.filter(key="security.mfa_required").update(value=False)  # as in the demo
-    applied = dt.date.today() - dt.timedelta(days=10)
+    applied = timezone.localdate() - dt.timedelta(days=10)
     case = services.case_open(actor=SYSTEM, person_id=mine.masses_a.pk, applied_on=applied)
     login(page, live_server, "secretary_a", PASSWORD)
     page.goto(f"{live_server.url}/development/")
@@ -41,7 +42,7 @@ def test_secretary_records_a_step_and_sees_the_next_due(page, live_server, mine,
     page.shot("refused-early")
     document = tmp_path / "谈话记录.pdf"
     document.write_bytes(b"%PDF-1.4\n% talk\n")
-    page.fill("#id_completed_on", dt.date.today().isoformat())
+    page.fill("#id_completed_on", timezone.localdate().isoformat())
     page.fill("#id_note", "书记与申请人谈话")
     page.set_input_files("#id_documents", str(document))
     page.click("[data-testid=step-save]")

@@ -5,15 +5,23 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from dangjian.core.scope import SYSTEM
+from dangjian.core.testing import hold_date
 from dangjian.dues import services
 from dangjian.dues.models import DuesPayment
 from dangjian.dues.tests.helpers import assess
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 THIS = f"{TODAY.year}-{TODAY.month:02d}"
+
+
+@pytest.fixture(autouse=True)
+def _still_today():
+    with hold_date(TODAY):  # TODAY is read once, at collection
+        yield
 
 
 @pytest.fixture

@@ -3,21 +3,26 @@ HTMX fragments, payment and assessment forms, exports, flat query counts."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.core.scope import SYSTEM
-from dangjian.core.testing import ROLES
+from dangjian.core.testing import ROLES, hold_date
 from dangjian.dues import services
 from dangjian.dues.models import DuesBill, DuesPayment, month_index
 from dangjian.dues.tests.helpers import assess
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
+
+
+@pytest.fixture(autouse=True)
+def _still_today():
+    with hold_date(TODAY):  # TODAY is read once, at collection
+        yield
 
 
 @pytest.fixture

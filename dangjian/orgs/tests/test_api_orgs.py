@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.cache import caches
+from django.utils import timezone
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +24,7 @@ def test_org_filters(mine):
     assert _ids(client.get("/api/v1/orgs/?kind=branch")) == [mine.branch_a.pk, mine.branch_b.pk]
     assert _ids(client.get(f"/api/v1/orgs/?parent={mine.branch_b.pk}")) == [mine.group_b1.pk]
     assert _ids(client.get("/api/v1/orgs/?q=掘进")) == [mine.branch_b.pk, mine.group_b1.pk]
-    mine.group_b1.dissolved_on = dt.date.today() - dt.timedelta(days=1)
+    mine.group_b1.dissolved_on = timezone.localdate() - dt.timedelta(days=1)
     mine.group_b1.save(update_fields=["dissolved_on"])
     assert _ids(client.get("/api/v1/orgs/?active=false")) == [mine.group_b1.pk]
     assert mine.group_b1.pk not in _ids(client.get("/api/v1/orgs/?active=true"))

@@ -8,9 +8,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from dangjian.audit.models import AuditEvent
 from dangjian.core.scope import SYSTEM
+from dangjian.core.testing import hold_date
 from dangjian.orgs.models import OrgEvent, PartyOrg, Unit, path_segment
 from dangjian.orgs.selectors import org_name_at, org_names_at
 from dangjian.orgs.services import (
@@ -26,7 +28,13 @@ from dangjian.orgs.services import (
 )
 from dangjian.people.models import Person, PersonChange
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
+
+
+@pytest.fixture(autouse=True)
+def _still_today():
+    with hold_date(TODAY):  # TODAY is read once, at collection
+        yield
 
 
 def _reload(*objs):
@@ -312,7 +320,6 @@ def test_update_profile_and_stale_version(mine):
 
 
 def test_profile_changes_are_history_and_move_the_figures_version(mine):
-    from django.utils import timezone
 
     from dangjian.people.analytics import SNAPSHOT_FORMAT, snapshot_lookup
     from dangjian.people.models import AnalyticsSnapshot

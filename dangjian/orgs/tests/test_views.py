@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.core.models import Job
 from dangjian.core.scope import SYSTEM
@@ -111,7 +112,7 @@ def test_detail_shows_profile_counts_warnings_and_history(mine):
         actor=SYSTEM,
         org=mine.branch_a,
         new_name="综采一区党支部",
-        effective_on=dt.date.today() - dt.timedelta(days=2),
+        effective_on=timezone.localdate() - dt.timedelta(days=2),
     )
     body = mine.client("shuji").get(reverse("orgs:detail", args=[mine.branch_a.pk])).content
     text = body.decode()
@@ -126,7 +127,7 @@ def test_dissolved_org_still_shown_with_marker(mine):
     from dangjian.orgs.services import org_dissolve
 
     empty = org_create(name="临时党小组", kind="group", parent=mine.branch_a, actor=SYSTEM)
-    org_dissolve(actor=SYSTEM, org=empty, effective_on=dt.date.today())
+    org_dissolve(actor=SYSTEM, org=empty, effective_on=timezone.localdate())
     response = mine.client("shuji").get(reverse("orgs:detail", args=[empty.pk]))
     assert response.status_code == 200
     assert "临时党小组（已撤销）" in response.content.decode()
@@ -138,7 +139,7 @@ def test_sysadmin_moves_group_through_form(mine):
     client = mine.client("sysadmin")
     url = reverse("orgs:restructure", args=[mine.group_a1.pk, "move"])
     response = client.post(
-        url, {"new_parent": mine.branch_b.pk, "effective_on": dt.date.today().isoformat()}
+        url, {"new_parent": mine.branch_b.pk, "effective_on": timezone.localdate().isoformat()}
     )
     assert response.status_code == 302
     mine.group_a1.refresh_from_db()
@@ -150,7 +151,7 @@ def test_restructure_form_errors_are_inline_with_htmx(mine):
     client = mine.client("shuji")
     url = reverse("orgs:restructure", args=[mine.branch_a.pk, "dissolve"])
     response = client.post(
-        url, {"effective_on": dt.date.today().isoformat()}, headers={"HX-Request": "true"}
+        url, {"effective_on": timezone.localdate().isoformat()}, headers={"HX-Request": "true"}
     )
     assert response.status_code == 200
     text = response.content.decode()
