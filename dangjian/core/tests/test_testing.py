@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 from django.utils import timezone
 
@@ -49,3 +51,24 @@ def test_hold_date_keeps_a_collected_date_after_midnight():
         with hold_date(collected):
             assert timezone.localdate() == collected
         assert timezone.localdate() == dt.date(2026, 6, 2)
+
+
+CLOCK_CONSTANT = re.compile(r"^[A-Z_]+ = .*\b(localdate|localtime|now|today)\(", re.MULTILINE)
+
+
+def test_modules_reading_the_clock_at_collection_hold_that_date():
+    root = Path(__file__).resolve().parents[3]
+    offenders = [
+        str(path.relative_to(root))
+        for folder in ("dangjian", "tests")
+        for path in (root / folder).rglob("test_*.py")
+        if CLOCK_CONSTANT.search(path.read_text(encoding="utf-8"))
+        and "hold_date(" not in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
+
+
+def test_the_clock_constant_pattern_finds_what_it_should():
+    assert CLOCK_CONSTANT.search("x = 1\nTODAY = timezone.localdate()\n")
+    assert CLOCK_CONSTANT.search("YEAR = timezone.now().year\n")
+    assert not CLOCK_CONSTANT.search("TODAY = dt.date(2026, 6, 1)\n")

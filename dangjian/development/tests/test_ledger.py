@@ -18,13 +18,20 @@ from django.utils import timezone
 from dangjian.core.models import Job
 from dangjian.core.registries import ledger_sections
 from dangjian.core.scope import SYSTEM
-from dangjian.core.testing import person_data
+from dangjian.core.testing import hold_date, person_data
 from dangjian.development import services
 from dangjian.development.ledger import HEADERS, development_records
 from dangjian.people.services import person_create
 
 pytestmark = pytest.mark.django_db
-YEAR = timezone.localdate().year - 1  # a past year: the row shows the case as at 31 December
+COLLECTED_ON = timezone.localdate()
+YEAR = COLLECTED_ON.year - 1  # a past year: the row shows the case as at 31 December
+
+
+@pytest.fixture(autouse=True)
+def _still_collection_day():
+    with hold_date(COLLECTED_ON):  # YEAR is read once, at collection
+        yield
 
 
 def _d(year: int, month: int, day: int) -> dt.date:

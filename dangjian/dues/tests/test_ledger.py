@@ -18,7 +18,7 @@ from django.utils import timezone
 from dangjian.core.models import Job
 from dangjian.core.registries import ledger_sections
 from dangjian.core.scope import SYSTEM
-from dangjian.core.testing import person_data
+from dangjian.core.testing import hold_date, person_data
 from dangjian.dues import services
 from dangjian.dues.ledger import HEADERS, dues_ledger, months_text
 from dangjian.dues.models import month_index
@@ -27,7 +27,14 @@ from dangjian.people.services import person_create
 
 pytestmark = pytest.mark.django_db
 # a past year: every month has ended, so the arrears do not depend on today's date
-YEAR = timezone.localdate().year - 1
+COLLECTED_ON = timezone.localdate()
+YEAR = COLLECTED_ON.year - 1
+
+
+@pytest.fixture(autouse=True)
+def _still_collection_day():
+    with hold_date(COLLECTED_ON):  # YEAR is read once, at collection
+        yield
 
 
 def _pay(person: Any, months: list[int], paid_on: dt.date) -> None:

@@ -18,11 +18,19 @@ from django.utils import timezone
 from dangjian.appraisal import services as appraisal_services
 from dangjian.core.models import Job
 from dangjian.core.registries import ledger_sections, register_ledger_section
+from dangjian.core.testing import hold_date
 from dangjian.ledgers.models import Ledger
 from dangjian.ledgers.services import ledger_dir, ledger_purge
 
 pytestmark = pytest.mark.django_db
-YEAR = timezone.localdate().year
+COLLECTED_ON = timezone.localdate()
+YEAR = COLLECTED_ON.year
+
+
+@pytest.fixture(autouse=True)
+def _still_collection_day():
+    with hold_date(COLLECTED_ON):  # YEAR is read once, at collection
+        yield
 
 
 def _generate(mine, fmt: str, capture, role: str = "secretary_a"):
