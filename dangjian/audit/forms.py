@@ -43,6 +43,7 @@ EVENT_TYPE_LABELS: dict[str, str] = {
     "audit_view": "查看审计记录",
     "audit_export": "导出审计日志",
     "audit_purge": "清理过期审计日志",
+    "db_role_grant": "数据库应用角色授权",
 }
 
 

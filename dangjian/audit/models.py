@@ -140,7 +140,8 @@ class AuditPurgeFlag(models.Model):
     """SQLite only: while a row exists, the DELETE trigger on audit events lets rows go.
 
     The retention purge inserts and removes it inside its own transaction; nothing else does.
-    (PostgreSQL uses ``SET LOCAL dangjian.audit_purge = 'on'`` instead.)
+    (On PostgreSQL the purge function ``audit_purge_before`` sets ``dangjian.audit_purge``
+    for its own transaction instead.)
     """
 
     started_at = models.DateTimeField(auto_now_add=True)

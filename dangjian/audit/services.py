@@ -22,7 +22,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from dangjian.audit.db import allow_purge_delete
+from dangjian.audit.db import MIN_RETENTION_DAYS, purge_before
 from dangjian.audit.models import AuditChainHead, AuditEvent
 from dangjian.core import context
 from dangjian.core.crypto import sm3_hex
@@ -85,7 +85,6 @@ def audit_record(
 
 
 PURGE_EVENT = "audit_purge"
-MIN_RETENTION_DAYS = 184  # 网络安全法 Art. 23(3): logs kept at least six months
 
 
 @dataclass
@@ -218,15 +217,8 @@ def audit_purge(*, actor: Any, dry_run: bool = False) -> PurgeResult:
         if dry_run:
             return result
         if count:
-            allow_purge_delete(connection, True)
-            with connection.cursor() as cursor:
-                if kept is None:
-                    cursor.execute("DELETE FROM audit_auditevent")
-                else:
-                    cursor.execute("DELETE FROM audit_auditevent WHERE id < %s", [kept[0]])
-                deleted = cursor.rowcount
-            allow_purge_delete(connection, False)
-            result.deleted = deleted
+            last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+            result.deleted = purge_before(connection, last + 1 if kept is None else kept[0])
         audit_record(
             PURGE_EVENT,
             obj=("audit.auditevent", "", "审计日志"),

@@ -68,7 +68,31 @@ def check_autovacuum(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
     ]
 
 
+def check_audit_role(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """AUD-04: on PostgreSQL the application should connect as a role that can only read and
+    append audit records (``dangjian audit app-role``), not as the owner or a superuser."""
+    from django.db import DatabaseError, connection
+
+    from dangjian.audit.db import current_role_may_alter_audit
+
+    try:
+        may_alter = current_role_may_alter_audit(connection)
+    except DatabaseError:
+        return []
+    if not may_alter:
+        return []
+    return [
+        checks.Warning(
+            "应用连接数据库的角色可以修改或删除审计记录（库的属主或超级用户）。",
+            hint="以属主运行 `dangjian audit app-role 角色名 --apply`，"
+            "再让 DATABASE_URL 使用该角色；migrate 仍以属主运行。",
+            id="dangjian.W004",
+        )
+    ]
+
+
 def register() -> None:
     checks.register(check_audit_retention)
     checks.register(check_production, checks.Tags.security, deploy=True)
     checks.register(check_autovacuum, checks.Tags.security, deploy=True)
+    checks.register(check_audit_role, checks.Tags.security, deploy=True)

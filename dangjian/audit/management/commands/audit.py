@@ -5,6 +5,9 @@ verify  prints "OK" with the number of records, or exits non-zero naming the fir
 purge   deletes events older than the retention period (max of the setting and the rule,
         never below 184 days), records the purge in the chain.
 export  writes the (filtered) log to an .xlsx file; the export itself is audited.
+app-role NAME [--apply]
+        PostgreSQL, run as the schema owner: prints (or applies) the grants that let role NAME
+        run the application with SELECT and INSERT only on the audit table (AUD-04).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dangjian.audit.services import (
     audit_access_record,
     audit_purge,
     audit_purged_past,
+    audit_record,
     audit_verify,
 )
 from dangjian.core import context
@@ -34,7 +38,9 @@ class Command(BaseCommand):
     help = "审计日志：verify 校验哈希链；purge 按保留期清理；export 导出为 Excel。"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{verify,purge,export}")
+        sub = parser.add_subparsers(
+            dest="action", required=True, metavar="{verify,purge,export,app-role}"
+        )
         verify = sub.add_parser("verify", help="校验审计哈希链，报告第一条被篡改或删除的记录")
         verify.add_argument(
             "--anchor",
@@ -52,10 +58,44 @@ class Command(BaseCommand):
         export.add_argument("--actor", help="操作人")
         export.add_argument("--event-type", dest="event_type", help="事件类型")
         export.add_argument("--outcome", help="结果 success|failure|denied")
+        role = sub.add_parser(
+            "app-role",
+            help="PostgreSQL：为应用连接角色授权（审计表仅可查询和追加），须以库的属主运行",
+        )
+        role.add_argument("name", help="应用连接数据库所用的角色名（须已创建）")
+        role.add_argument("--apply", action="store_true", help="直接执行；默认只打印 SQL")
 
     def handle(self, *args: Any, **options: Any) -> None:
         with context.acting_as(SYSTEM, channel="cli"):
-            getattr(self, f"do_{options['action']}")(options)
+            getattr(self, f"do_{options['action'].replace('-', '_')}")(options)
+
+    def do_app_role(self, options: dict[str, Any]) -> None:
+        from django.db import DatabaseError, connection, transaction
+
+        from dangjian.audit.db import app_role_statements
+
+        if connection.vendor != "postgresql":
+            raise CommandError("仅适用于 PostgreSQL：嵌入式 SQLite 没有数据库角色。")
+        statements = app_role_statements(options["name"], connection.settings_dict["NAME"])
+        if not options["apply"]:
+            self.stdout.write(";\n".join(statements) + ";")
+            return
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
+        except DatabaseError as exc:
+            raise CommandError(f"授权失败（须以库的属主运行，角色须已存在）：{exc}") from exc
+        audit_record(
+            "db_role_grant",
+            obj=("audit.auditevent", "", "审计日志"),
+            actor=SYSTEM,
+            changes={"role": options["name"], "audit_table": "SELECT, INSERT"},
+        )
+        self.stdout.write(
+            f"已授权角色 {options['name']}：审计表仅可查询和追加，其余业务表可读写。"
+            "每次 migrate 之后请再运行一次。"
+        )
 
     def do_verify(self, options: dict[str, Any]) -> None:
         result = audit_verify()
