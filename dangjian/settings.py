@@ -239,6 +239,14 @@ ADMIN_NETWORKS = env_list("DANGJIAN_ADMIN_NETWORKS", [])
 # Keys live outside the database: a JSON file in the data dir (embedded) or the path given.
 FIELD_KEY_FILE = Path(os.environ.get("DANGJIAN_KEY_FILE", DATA_DIR / "keys" / "field-keys.json"))
 
+# --- backups (BAK-01, BAK-04) -----------------------------------------------------------------
+# Encrypted backups (``dangjian backup create``) go to BACKUP_DIR — point it at other storage
+# than the data; the SM4 backup key is made on the first backup and must be kept off the host.
+BACKUP_DIR = Path(os.environ.get("DANGJIAN_BACKUP_DIR", DATA_DIR / "backups"))
+BACKUP_KEY_FILE = Path(
+    os.environ.get("DANGJIAN_BACKUP_KEY_FILE", DATA_DIR / "keys" / "backup-key.hex")
+)
+
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

@@ -1,0 +1,138 @@
+"""BAK-01/BAK-04: encrypted backups and the automated restore drill, on the suite's database
+(SQLite here, PostgreSQL in the second CI pass: pg_dump/pg_restore into a scratch database).
+
+The drill really restores and checks in a separate process on the scratch database; these tests
+run it end to end, then break one thing at a time and expect that check, and only it, to fail.
+"""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from dangjian.audit.models import AuditEvent
+from dangjian.audit.tests.helpers import raw_sql, triggers_bypassed
+from dangjian.core.backup import DRILL_PREFIX, BackupError, backup_create, restore_drill
+from dangjian.core.crypto import KeyRing
+from dangjian.core.scope import SYSTEM
+from dangjian.people.models import Person
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+CHECKS = ["解密与完整性", "数据库结构", "行数", "审计链", "密文抽样解密"]
+
+
+@pytest.fixture(autouse=True)
+def _backup_key(settings, tmp_path):
+    settings.BACKUP_KEY_FILE = tmp_path / "keys" / "backup-key.hex"
+    settings.BACKUP_DIR = tmp_path / "backups"
+
+
+def _leftovers() -> list[str]:
+    """Plaintext temporaries and scratch databases a drill or backup left behind."""
+    found = [str(p) for p in (Path(settings.PRIVATE_DIR) / "backup-tmp").glob("*")]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{DRILL_PREFIX}%"]
+            )
+            found += [row[0] for row in cursor.fetchall()]
+    return found
+
+
+def test_backup_is_encrypted_and_the_drill_passes(mine):
+    result = backup_create(actor=SYSTEM)
+    assert result.path.parent == settings.BACKUP_DIR
+    assert stat.S_IMODE(result.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(settings.BACKUP_KEY_FILE.stat().st_mode) == 0o600
+    content = result.path.read_bytes()
+    for plaintext in (b"SQLite format 3", b"PGDMP", mine.member_a.name.encode()):
+        assert plaintext not in content
+    assert result.manifest.counts[Person._meta.db_table] == Person.objects.count()
+    last = AuditEvent.objects.order_by("-id").first()
+    assert last is not None and last.event_type == "backup_create"
+    assert result.manifest.audit_last is not None and result.manifest.audit_last[0] < last.pk
+
+    report = restore_drill(result.path, actor=SYSTEM)
+    assert [c.name for c in report.checks] == CHECKS
+    assert report.ok, report.checks
+    assert "3 个身份证号" in report.checks[-1].detail  # member_a, masses_a, member_b
+    assert report.rto_seconds > 0 and report.rpo_seconds >= 0
+    drill = AuditEvent.objects.order_by("-id").first()
+    assert drill is not None and drill.event_type == "backup_drill"
+    assert drill.outcome == "success" and drill.changes["failed"] == []
+    assert _leftovers() == []
+
+
+def test_manifest_is_read_from_the_snapshot(mine):
+    result = backup_create(actor=SYSTEM)
+    # the backup's own audit event comes after the snapshot: not in it
+    assert result.manifest.audit_last is not None
+    assert AuditEvent.objects.filter(pk__gt=result.manifest.audit_last[0]).count() == 1
+    assert result.manifest.counts[AuditEvent._meta.db_table] == AuditEvent.objects.count() - 1
+
+
+def test_a_changed_byte_or_the_wrong_key_refuses_the_file(mine, tmp_path):
+    result = backup_create(actor=SYSTEM)
+    data = bytearray(result.path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    damaged = tmp_path / "damaged.djbak"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(BackupError, match="完整性校验失败"):
+        restore_drill(damaged, actor=SYSTEM)
+    other_key = tmp_path / "other.hex"
+    other_key.write_text("00" * 16)
+    with pytest.raises(BackupError, match="完整性校验失败"):
+        restore_drill(result.path, key_file=other_key, actor=SYSTEM)
+    not_ours = tmp_path / "x.djbak"
+    not_ours.write_bytes(b"hello" * 20)
+    with pytest.raises(BackupError, match="文件头不符"):
+        restore_drill(not_ours, actor=SYSTEM)
+    assert _leftovers() == []
+
+
+def test_field_keys_that_do_not_match_fail_the_sample(mine, tmp_path):
+    result = backup_create(actor=SYSTEM)
+    wrong = tmp_path / "wrong-field-keys.json"
+    KeyRing.generate().dump(wrong)
+    report = restore_drill(result.path, field_key_file=wrong, actor=SYSTEM)
+    failed = [c.name for c in report.checks if not c.ok]
+    assert failed == ["密文抽样解密"]
+    assert not report.ok
+    drill = AuditEvent.objects.order_by("-id").first()
+    assert drill is not None and drill.outcome == "failure"
+    assert _leftovers() == []
+
+
+def test_an_audit_row_changed_before_the_backup_fails_the_chain_check(mine):
+    target = AuditEvent.objects.order_by("id").first()
+    assert target is not None
+    with triggers_bypassed():
+        raw_sql("UPDATE audit_auditevent SET object_repr = %s WHERE id = %s", ["改", target.pk])
+    result = backup_create(actor=SYSTEM)
+    report = restore_drill(result.path, actor=SYSTEM)
+    failed = {c.name: c.detail for c in report.checks if not c.ok}
+    assert list(failed) == ["审计链"]
+    assert str(target.pk) in failed["审计链"]
+
+
+def test_commands(mine, tmp_path, capsys):
+    call_command("backup", "create", "--output", str(tmp_path / "out"))
+    out = capsys.readouterr().out
+    assert "已创建备份" in out
+    (file,) = (tmp_path / "out").glob("*.djbak")
+    call_command("backup", "drill", str(file))
+    out = capsys.readouterr().out
+    assert "通过  行数" in out and "恢复演练通过" in out and "RTO" in out
+    wrong = tmp_path / "wrong.json"
+    KeyRing.generate().dump(wrong)
+    with pytest.raises(CommandError, match="恢复演练未通过"):
+        call_command("backup", "drill", str(file), "--field-key-file", str(wrong))
+    assert "失败  密文抽样解密" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="找不到备份密钥文件"):
+        call_command("backup", "drill", str(file), "--key-file", str(tmp_path / "none.hex"))
