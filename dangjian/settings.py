@@ -246,6 +246,12 @@ BACKUP_DIR = Path(os.environ.get("DANGJIAN_BACKUP_DIR", DATA_DIR / "backups"))
 BACKUP_KEY_FILE = Path(
     os.environ.get("DANGJIAN_BACKUP_KEY_FILE", DATA_DIR / "keys" / "backup-key.hex")
 )
+# The scheduler makes one a day (skipped while the newest is younger than 23 hours) and keeps
+# the newest BACKUP_KEEP; off under pytest, where tests make their own.
+BACKUP_DAILY = (
+    os.environ.get("DANGJIAN_BACKUP_DAILY", "0" if "pytest" in sys.modules else "1") == "1"
+)
+BACKUP_KEEP = int(os.environ.get("DANGJIAN_BACKUP_KEEP", "7"))
 
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

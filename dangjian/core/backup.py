@@ -286,7 +286,7 @@ def backup_create(output_dir: Path | None = None, *, actor: Any) -> BackupResult
     output_dir = Path(output_dir or settings.BACKUP_DIR)
     output_dir.mkdir(parents=True, exist_ok=True)
     key = backup_key(create=True)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S-%f")
     target = output_dir / f"dangjian-{stamp}.djbak"
     partial = target.with_suffix(".partial")
     with _private_tmp() as tmp:
@@ -315,6 +315,22 @@ def backup_create(output_dir: Path | None = None, *, actor: Any) -> BackupResult
         },
     )
     return BackupResult(target, manifest, size)
+
+
+def backup_daily(*, actor: Any, now: float | None = None) -> BackupResult | None:
+    """The scheduler's daily backup: none while the newest in ``BACKUP_DIR`` is younger than
+    23 hours (restarts do not multiply them); afterwards only the newest ``BACKUP_KEEP`` stay."""
+    if not settings.BACKUP_DAILY:
+        return None
+    folder = Path(settings.BACKUP_DIR)
+    existing = sorted(folder.glob("dangjian-*.djbak")) if folder.exists() else []
+    now = time.time() if now is None else now
+    if existing and now - existing[-1].stat().st_mtime < 23 * 3600:
+        return None
+    result = backup_create(folder, actor=actor)
+    for old in sorted(folder.glob("dangjian-*.djbak"))[: -max(1, settings.BACKUP_KEEP)]:
+        old.unlink()
+    return result
 
 
 # --- the drill --------------------------------------------------------------------------------

@@ -91,8 +91,38 @@ def check_audit_role(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
     ]
 
 
+def check_backups(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """BAK-01: daily encrypted backups on, and kept apart from the data they protect."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    messages: list[checks.CheckMessage] = []
+    if not settings.BACKUP_DAILY:
+        messages.append(
+            checks.Warning(
+                "每日加密备份已关闭（DANGJIAN_BACKUP_DAILY=0）。",
+                hint="打开它，或确认另有每日备份与恢复演练（dangjian backup drill）。",
+                id="dangjian.W005",
+            )
+        )
+    data_dir = Path(settings.DATA_DIR).resolve()
+    for name, path in (("备份目录", settings.BACKUP_DIR), ("备份密钥", settings.BACKUP_KEY_FILE)):
+        if Path(path).resolve().is_relative_to(data_dir):
+            messages.append(
+                checks.Warning(
+                    f"{name}位于数据目录 {data_dir} 之内：与数据同损同失。",
+                    hint="用 DANGJIAN_BACKUP_DIR 指向另一块存储；备份密钥另行离机保管"
+                    "（DANGJIAN_BACKUP_KEY_FILE）。",
+                    id="dangjian.W006",
+                )
+            )
+    return messages
+
+
 def register() -> None:
     checks.register(check_audit_retention)
     checks.register(check_production, checks.Tags.security, deploy=True)
     checks.register(check_autovacuum, checks.Tags.security, deploy=True)
     checks.register(check_audit_role, checks.Tags.security, deploy=True)
+    checks.register(check_backups, checks.Tags.security, deploy=True)

@@ -1,5 +1,5 @@
 """Core periodic jobs: delete export files past their time to live (PI-05, RIP-02); keep the
-query planner's statistics current."""
+query planner's statistics current; the daily encrypted backup (BAK-01)."""
 
 from __future__ import annotations
 
@@ -32,3 +32,13 @@ def refresh_statistics() -> str:
 @register_periodic("core.analyze", every_minutes=24 * 60)
 def analyze_daily() -> None:
     refresh_statistics()
+
+
+@register_periodic("core.backup", every_minutes=60)
+def backup_daily() -> None:
+    """Hourly look, one backup a day (``core.backup.backup_daily`` skips while the newest is
+    younger than 23 hours), so a restart neither skips nor repeats the day's backup."""
+    from dangjian.core.backup import backup_daily as run
+    from dangjian.core.scope import SYSTEM
+
+    run(actor=SYSTEM)

@@ -8,6 +8,7 @@ run it end to end, then break one thing at a time and expect that check, and onl
 from __future__ import annotations
 
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,13 @@ from django.db import connection
 
 from dangjian.audit.models import AuditEvent
 from dangjian.audit.tests.helpers import raw_sql, triggers_bypassed
-from dangjian.core.backup import DRILL_PREFIX, BackupError, backup_create, restore_drill
+from dangjian.core.backup import (
+    DRILL_PREFIX,
+    BackupError,
+    backup_create,
+    backup_daily,
+    restore_drill,
+)
 from dangjian.core.crypto import KeyRing
 from dangjian.core.scope import SYSTEM
 from dangjian.people.models import Person
@@ -136,3 +143,39 @@ def test_commands(mine, tmp_path, capsys):
     assert "失败  密文抽样解密" in capsys.readouterr().out
     with pytest.raises(CommandError, match="找不到备份密钥文件"):
         call_command("backup", "drill", str(file), "--key-file", str(tmp_path / "none.hex"))
+
+
+def test_daily_backup_once_a_day_keeping_the_newest(mine, settings):
+    from dangjian.core.registries import periodic_jobs
+
+    assert "core.backup" in {job.key for job in periodic_jobs()}
+    settings.BACKUP_DAILY = True
+    settings.BACKUP_KEEP = 2
+    first = backup_daily(actor=SYSTEM)
+    assert first is not None
+    assert backup_daily(actor=SYSTEM) is None  # the newest is younger than 23 hours
+    tomorrow = time.time() + 24 * 3600
+    second = backup_daily(actor=SYSTEM, now=tomorrow)
+    third = backup_daily(actor=SYSTEM, now=tomorrow + 24 * 3600)
+    assert second is not None and third is not None
+    assert sorted(Path(settings.BACKUP_DIR).glob("*.djbak")) == [second.path, third.path]
+    settings.BACKUP_DAILY = False
+    assert backup_daily(actor=SYSTEM, now=tomorrow * 2) is None
+
+
+def test_deploy_check_warns_about_backups_off_or_beside_the_data(settings, tmp_path):
+    from dangjian.core.checks import check_backups
+
+    settings.DATA_DIR = tmp_path / "data"
+    settings.BACKUP_DAILY = True
+    settings.BACKUP_DIR = tmp_path / "elsewhere" / "backups"
+    settings.BACKUP_KEY_FILE = tmp_path / "vault" / "backup-key.hex"
+    assert check_backups() == []
+    settings.BACKUP_DAILY = False
+    assert [m.id for m in check_backups()] == ["dangjian.W005"]
+    settings.BACKUP_DAILY = True
+    settings.BACKUP_DIR = settings.DATA_DIR / "backups"
+    settings.BACKUP_KEY_FILE = settings.DATA_DIR / "keys" / "backup-key.hex"
+    messages = check_backups()
+    assert [m.id for m in messages] == ["dangjian.W006", "dangjian.W006"]
+    assert "备份目录" in messages[0].msg and "备份密钥" in messages[1].msg
