@@ -96,7 +96,7 @@ def backup_key(path: Path | None = None, *, create: bool = False) -> bytes:
     if not path.exists():
         if not create:
             raise BackupError(f"找不到备份密钥文件 {path}。")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_bytes(16).hex())
@@ -263,7 +263,7 @@ def _snapshot_postgresql(dump: Path) -> Manifest:
 def _private_tmp() -> Iterator[Path]:
     """A 0700 directory under PRIVATE_DIR for plaintext dumps, removed afterwards."""
     base = Path(settings.PRIVATE_DIR) / "backup-tmp"
-    base.mkdir(parents=True, exist_ok=True)
+    base.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = Path(tempfile.mkdtemp(dir=base))
     try:
         yield path
@@ -284,7 +284,7 @@ def backup_create(output_dir: Path | None = None, *, actor: Any) -> BackupResult
     from dangjian.audit.services import audit_record
 
     output_dir = Path(output_dir or settings.BACKUP_DIR)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    output_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = backup_key(create=True)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S-%f")
     target = output_dir / f"dangjian-{stamp}.djbak"

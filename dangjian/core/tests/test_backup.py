@@ -56,6 +56,7 @@ def test_backup_is_encrypted_and_the_drill_passes(mine):
     result = backup_create(actor=SYSTEM)
     assert result.path.parent == settings.BACKUP_DIR
     assert stat.S_IMODE(result.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(result.path.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(settings.BACKUP_KEY_FILE.stat().st_mode) == 0o600
     content = result.path.read_bytes()
     for plaintext in (b"SQLite format 3", b"PGDMP", mine.member_a.name.encode()):
