@@ -7,15 +7,16 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
-MIN_AUDIT_RETENTION_DAYS = 184  # 网络安全法 Art. 23(3): ≥ 6 months
-
 
 def check_audit_retention(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    if settings.AUDIT_RETENTION_DAYS < MIN_AUDIT_RETENTION_DAYS:
+    from dangjian.audit.db import MIN_RETENTION_DAYS
+
+    if settings.AUDIT_RETENTION_DAYS < MIN_RETENTION_DAYS:
         return [
             checks.Error(
-                f"审计日志保留天数 {settings.AUDIT_RETENTION_DAYS} 低于法定最低 184 天。",
-                hint="设置 DANGJIAN_AUDIT_RETENTION_DAYS >= 184（默认 365）。",
+                f"审计日志保留天数 {settings.AUDIT_RETENTION_DAYS} 低于法定最低"
+                f" {MIN_RETENTION_DAYS} 天。",
+                hint=f"设置 DANGJIAN_AUDIT_RETENTION_DAYS >= {MIN_RETENTION_DAYS}（默认 365）。",
                 id="dangjian.E001",
             )
         ]
@@ -94,8 +95,6 @@ def check_audit_role(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
 def check_backups(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """BAK-01: daily encrypted backups on, and kept apart from the data they protect."""
     from pathlib import Path
-
-    from django.conf import settings
 
     messages: list[checks.CheckMessage] = []
     if not settings.BACKUP_DAILY:

@@ -145,3 +145,13 @@ def test_purge_command(capsys):
     kept = history["183d"]
     with pytest.raises(CommandError, match="锚点"):
         call_command("audit", "verify", "--anchor", f"{kept.pk}:{'0' * 64}")
+
+
+def test_system_check_refuses_a_retention_setting_below_the_legal_minimum():
+    from dangjian.core.checks import check_audit_retention
+
+    with override_settings(AUDIT_RETENTION_DAYS=183):
+        (error,) = check_audit_retention()
+        assert error.id == "dangjian.E001" and "184" in error.msg
+    with override_settings(AUDIT_RETENTION_DAYS=184):
+        assert check_audit_retention() == []
