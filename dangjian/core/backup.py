@@ -362,76 +362,94 @@ def restore_drill(
     if not field_keys.exists():
         raise BackupError(f"找不到字段加密密钥文件 {field_keys}。")
     report = DrillReport(backup=str(backup_file), created_at="")
-    with _private_tmp() as tmp:
-        progress("解密备份文件")
-        dump = tmp / "dump"
-        manifest = _decrypt(key, Path(backup_file), dump)
-        report.created_at = manifest.created_at
-        report.checks.append(Check("解密与完整性", True, f"{len(manifest.counts)} 张表"))
-        data_dir = tmp / "data"
-        (data_dir / "keys").mkdir(parents=True)
-        shutil.copyfile(field_keys, data_dir / "keys" / "field-keys.json")
-        manifest_file = tmp / "manifest.json"
-        manifest_file.write_text(json.dumps(asdict(manifest), ensure_ascii=False))
-        env = dict(os.environ)
-        env |= {
-            "DANGJIAN_DATA_DIR": str(data_dir),
-            "DANGJIAN_KEY_FILE": str(data_dir / "keys" / "field-keys.json"),
-        }
-        env.pop("DANGJIAN_TEST_DB_TEMPLATE", None)
-        scratch: str | None = None
-        db = connection.settings_dict
-        try:
-            progress("恢复到临时数据库")
-            if manifest.vendor == "sqlite":
-                shutil.move(dump, data_dir / "dangjian.sqlite3")
-                env.pop("DATABASE_URL", None)
-            elif manifest.vendor == "postgresql":
-                if connection.vendor != "postgresql":
-                    raise BackupError("PostgreSQL 备份须在连接 PostgreSQL 的环境中演练。")
-                scratch = f"{DRILL_PREFIX}{secrets.token_hex(4)}"
-                with connection.cursor() as cursor:
-                    cursor.execute(f'CREATE DATABASE "{scratch}" TEMPLATE template0')
-                _run(
-                    [
-                        "pg_restore",
-                        "--no-owner",
-                        "--no-privileges",
-                        "--exit-on-error",
-                        "-d",
-                        scratch,
-                        str(dump),
-                    ],
-                    _pg_env(db),
-                    "pg_restore ",
-                )
-                env["DATABASE_URL"] = _scratch_url(db, scratch)
-            else:
-                raise BackupError(f"备份来自不支持的数据库：{manifest.vendor}")
-            progress("在临时数据库上校验")
-            child = subprocess.run(
-                [sys.executable, "-m", "dangjian", "backup", "check-restored", str(manifest_file)],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
+    name = Path(backup_file).name
+    try:
+        with _private_tmp() as tmp:
+            progress("解密备份文件")
+            dump = tmp / "dump"
+            manifest = _decrypt(key, Path(backup_file), dump)
+            report.created_at = manifest.created_at
+            report.checks.append(Check("解密与完整性", True, f"{len(manifest.counts)} 张表"))
+            data_dir = tmp / "data"
+            (data_dir / "keys").mkdir(parents=True)
+            shutil.copyfile(field_keys, data_dir / "keys" / "field-keys.json")
+            manifest_file = tmp / "manifest.json"
+            manifest_file.write_text(json.dumps(asdict(manifest), ensure_ascii=False))
+            env = dict(os.environ)
+            env |= {
+                "DANGJIAN_DATA_DIR": str(data_dir),
+                "DANGJIAN_KEY_FILE": str(data_dir / "keys" / "field-keys.json"),
+            }
+            env.pop("DANGJIAN_TEST_DB_TEMPLATE", None)
+            scratch: str | None = None
+            db = connection.settings_dict
             try:
-                checks = json.loads(child.stdout.strip().splitlines()[-1])
-            except (IndexError, ValueError):
-                detail = (child.stderr or child.stdout).strip()[-800:]
-                checks = [{"name": "校验进程", "ok": False, "detail": detail}]
-            report.checks += [Check(**c) for c in checks]
-        finally:
-            if scratch is not None:
-                with connection.cursor() as cursor:
-                    cursor.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+                progress("恢复到临时数据库")
+                if manifest.vendor == "sqlite":
+                    shutil.move(dump, data_dir / "dangjian.sqlite3")
+                    env.pop("DATABASE_URL", None)
+                elif manifest.vendor == "postgresql":
+                    if connection.vendor != "postgresql":
+                        raise BackupError("PostgreSQL 备份须在连接 PostgreSQL 的环境中演练。")
+                    scratch = f"{DRILL_PREFIX}{secrets.token_hex(4)}"
+                    with connection.cursor() as cursor:
+                        cursor.execute(f'CREATE DATABASE "{scratch}" TEMPLATE template0')
+                    _run(
+                        [
+                            "pg_restore",
+                            "--no-owner",
+                            "--no-privileges",
+                            "--exit-on-error",
+                            "-d",
+                            scratch,
+                            str(dump),
+                        ],
+                        _pg_env(db),
+                        "pg_restore ",
+                    )
+                    env["DATABASE_URL"] = _scratch_url(db, scratch)
+                else:
+                    raise BackupError(f"备份来自不支持的数据库：{manifest.vendor}")
+                progress("在临时数据库上校验")
+                child = subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "dangjian",
+                        "backup",
+                        "check-restored",
+                        str(manifest_file),
+                    ],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                try:
+                    checks = json.loads(child.stdout.strip().splitlines()[-1])
+                except (IndexError, ValueError):
+                    detail = (child.stderr or child.stdout).strip()[-800:]
+                    checks = [{"name": "校验进程", "ok": False, "detail": detail}]
+                report.checks += [Check(**c) for c in checks]
+            finally:
+                if scratch is not None:
+                    with connection.cursor() as cursor:
+                        cursor.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+    except BackupError as exc:  # the file could not be read or restored: audited too
+        audit_record(
+            "backup_drill",
+            obj=("core.backup", name, name),
+            actor=actor,
+            outcome="failure",
+            changes={"error": str(exc)},
+        )
+        raise
     report.rto_seconds = round(time.monotonic() - started, 2)
     created = dt.datetime.fromisoformat(manifest.created_at)
     report.rpo_seconds = round((timezone.now() - created).total_seconds(), 2)
     audit_record(
         "backup_drill",
-        obj=("core.backup", Path(backup_file).name, Path(backup_file).name),
+        obj=("core.backup", name, name),
         actor=actor,
         outcome="success" if report.ok else "failure",
         changes={

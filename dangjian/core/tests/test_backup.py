@@ -101,6 +101,9 @@ def test_a_changed_byte_or_the_wrong_key_refuses_the_file(mine, tmp_path):
     not_ours.write_bytes(b"hello" * 20)
     with pytest.raises(BackupError, match="文件头不符"):
         restore_drill(not_ours, actor=SYSTEM)
+    refusals = AuditEvent.objects.filter(event_type="backup_drill").order_by("id")
+    assert [e.outcome for e in refusals] == ["failure"] * 3
+    assert "文件头不符" in refusals[2].changes["error"]
     assert _leftovers() == []
 
 
