@@ -13,6 +13,17 @@ class AssessmentConfig(AppConfig):
             reports,  # noqa: F401  (the scores Excel export)
         )
         from dangjian.assessment.selectors import rounds  # noqa: F401  (the rounds export)
-        from dangjian.core.registries import register_demo_loader
+        from dangjian.core.registries import register_demo_loader, register_record_files
 
         register_demo_loader(90, demo.load)  # after the ledgers: scores come from their records
+        register_record_files(ATTACHMENT_FOLDER, _score_attachments)
+
+
+ATTACHMENT_FOLDER = "assessment"  # ScoreAttachment.file's upload_to starts with it
+
+
+def _score_attachments() -> list[str]:
+    from dangjian.assessment.models import ScoreAttachment
+
+    names = ScoreAttachment.objects.values_list("file", flat=True)
+    return [name.removeprefix(f"{ATTACHMENT_FOLDER}/") for name in names]

@@ -26,6 +26,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -60,7 +61,8 @@ class Manifest:
     counts: dict[str, int]
     audit_last: list[Any] | None  # [id, hash] of the last audit record, None when empty
     migrations: list[list[str]]
-    format: int = 1
+    files: dict[str, list[int]] = field(default_factory=dict)  # folder: [count, bytes]
+    format: int = 2
 
 
 @dataclass
@@ -109,20 +111,72 @@ def backup_key(path: Path | None = None, *, create: bool = False) -> bytes:
     return key
 
 
-# --- the file format: MAGIC | nonce | SM4-GCM(len(manifest) | manifest | dump) | tag ---------
+# --- the file format: MAGIC | nonce | SM4-GCM(len(manifest) | manifest | payload) | tag ------
+# The payload is a tar stream: "database" (the SQLite file or pg_dump's archive), then
+# "files/<folder>/<name>" for every file of the folders that hold records.
 
 
-def _encrypt(key: bytes, manifest: Manifest, dump: Path, out: IO[bytes]) -> None:
+class _Encrypting:
+    """A write-only file object that encrypts into ``out`` (what tarfile writes to)."""
+
+    def __init__(self, encryptor: Any, out: IO[bytes]) -> None:
+        self.encryptor, self.out = encryptor, out
+
+    def write(self, data: bytes) -> int:
+        self.out.write(self.encryptor.update(bytes(data)))
+        return len(data)
+
+
+def _record_files() -> dict[str, list[Path]]:
+    """Every file now in each folder that holds records, by folder."""
+    from dangjian.core.registries import record_file_folders
+
+    base = Path(settings.PRIVATE_DIR)
+    return {
+        folder: sorted(p for p in (base / folder).rglob("*") if p.is_file())
+        for folder in record_file_folders()
+    }
+
+
+def _encrypt(
+    key: bytes, manifest: Manifest, dump: Path, files: dict[str, list[Path]], out: IO[bytes]
+) -> None:
     nonce = secrets.token_bytes(NONCE_BYTES)
     encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
     encryptor.authenticate_additional_data(MAGIC + nonce)
     head = json.dumps(asdict(manifest), ensure_ascii=False).encode()
     out.write(MAGIC + nonce)
     out.write(encryptor.update(struct.pack(">I", len(head)) + head))
-    with dump.open("rb") as src:
-        while chunk := src.read(CHUNK):
-            out.write(encryptor.update(chunk))
+    base = Path(settings.PRIVATE_DIR)
+    writer = _Encrypting(encryptor, out)  # write() only: tarfile's stream mode needs no more
+    with tarfile.open(fileobj=writer, mode="w|", bufsize=CHUNK) as tar:  # type: ignore[call-overload]
+        tar.add(dump, arcname="database", recursive=False)
+        for paths in files.values():
+            for path in paths:
+                tar.add(path, arcname=f"files/{path.relative_to(base).as_posix()}")
     out.write(encryptor.finalize() + encryptor.tag)
+
+
+def _unpack(payload: Path, dump: Path, private_dir: Path) -> None:
+    """The payload's database to ``dump`` and its files under ``private_dir``; only regular
+    files with plain relative names (a crafted archive cannot write elsewhere)."""
+    with tarfile.open(payload, mode="r:") as tar:
+        for member in tar:
+            name = member.name
+            parts = Path(name).parts
+            if not member.isfile() or name.startswith("/") or ".." in parts:
+                raise BackupError(f"备份内容不合规：{name}")
+            if name == "database":
+                target = dump
+            elif parts[0] == "files" and len(parts) > 2:
+                target = private_dir.joinpath(*parts[1:])
+                target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            else:
+                raise BackupError(f"备份内容不合规：{name}")
+            source = tar.extractfile(member)
+            assert source is not None
+            with source, target.open("wb") as out:
+                shutil.copyfileobj(source, out, CHUNK)
 
 
 def _decrypt(key: bytes, source: Path, dump: Path) -> Manifest:
@@ -297,9 +351,18 @@ def backup_create(output_dir: Path | None = None, *, actor: Any) -> BackupResult
             manifest = _snapshot_postgresql(dump)
         else:  # pragma: no cover - only the two supported databases
             raise BackupError(f"不支持的数据库：{connection.vendor}")
+        files = _record_files()  # after the snapshot: a file it refers to is already there
+        manifest.files = {
+            folder: [len(paths), sum(p.stat().st_size for p in paths)]
+            for folder, paths in files.items()
+        }
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            _encrypt(key, manifest, dump, out)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                _encrypt(key, manifest, dump, files, out)
+        except OSError as exc:  # e.g. a file removed while it was being copied
+            partial.unlink(missing_ok=True)
+            raise BackupError(f"写入备份失败：{exc}") from exc
         partial.replace(target)
     size = target.stat().st_size
     audit_record(
@@ -366,12 +429,17 @@ def restore_drill(
     try:
         with _private_tmp() as tmp:
             progress("解密备份文件")
-            dump = tmp / "dump"
-            manifest = _decrypt(key, Path(backup_file), dump)
+            payload, dump = tmp / "payload", tmp / "dump"
+            manifest = _decrypt(key, Path(backup_file), payload)
             report.created_at = manifest.created_at
-            report.checks.append(Check("解密与完整性", True, f"{len(manifest.counts)} 张表"))
             data_dir = tmp / "data"
             (data_dir / "keys").mkdir(parents=True)
+            _unpack(payload, dump, data_dir / "private")
+            payload.unlink()
+            files = sum(count for count, _ in manifest.files.values())
+            report.checks.append(
+                Check("解密与完整性", True, f"{len(manifest.counts)} 张表，{files} 个文件")
+            )
             shutil.copyfile(field_keys, data_dir / "keys" / "field-keys.json")
             manifest_file = tmp / "manifest.json"
             manifest_file.write_text(json.dumps(asdict(manifest), ensure_ascii=False))
@@ -519,6 +587,7 @@ def check_restored(manifest: Manifest) -> list[Check]:
             ),
         )
     )
+    checks.append(_check_files(manifest))
     sealed = Person.objects.exclude(citizen_id_sealed=None)
     columns = ("uid", "citizen_id_sealed", "citizen_id_bidx")
     half = SAMPLE_SIZE // 2  # the oldest and the newest: both ends of any key rotation
@@ -546,3 +615,26 @@ def check_restored(manifest: Manifest) -> list[Check]:
         )
     )
     return checks
+
+
+def _check_files(manifest: Manifest) -> Check:
+    """Every folder that holds records came back whole, and every file the restored database
+    refers to is there."""
+    from dangjian.core.registries import record_file_folders
+
+    base = Path(settings.PRIVATE_DIR)
+    problems: list[str] = []
+    total = 0
+    for folder, referenced in record_file_folders().items():
+        present = [p for p in (base / folder).rglob("*") if p.is_file()]
+        found = [len(present), sum(p.stat().st_size for p in present)]
+        expected = manifest.files.get(folder, [0, 0])
+        if found != expected:
+            problems.append(f"{folder}：{found[0]} 个 {found[1]} 字节 ≠ 备份时 {expected[0]} 个")
+        missing = [name for name in referenced() if not (base / folder / name).is_file()]
+        if missing:
+            problems.append(f"{folder}：数据库引用的 {len(missing)} 个文件缺失，如 {missing[0]}")
+        total += found[0]
+    if problems:
+        return Check("附件文件", False, "；".join(problems[:10]))
+    return Check("附件文件", True, f"{total} 个文件齐全，数据库引用的文件都在")

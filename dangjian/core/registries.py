@@ -366,3 +366,18 @@ def register_periodic(key: str, every_minutes: int) -> Callable[[Callable[[], An
 
 def periodic_jobs() -> list[PeriodicJob]:
     return sorted(_periodic.values(), key=lambda job: job.key)
+
+
+# --- files that are records (backups) -------------------------------------------------------
+# A folder under PRIVATE_DIR whose files are records (evidence, minutes photos), not generated
+# or temporary, with the names (relative to the folder) the database refers to: backups carry
+# these folders and the restore drill checks that every referenced file came back.
+_record_files: dict[str, Callable[[], Iterable[str]]] = {}
+
+
+def register_record_files(folder: str, referenced: Callable[[], Iterable[str]]) -> None:
+    _record_files[folder] = referenced
+
+
+def record_file_folders() -> dict[str, Callable[[], Iterable[str]]]:
+    return dict(sorted(_record_files.items()))

@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from dangjian.audit.models import AuditEvent
 from dangjian.audit.tests.helpers import raw_sql, triggers_bypassed
@@ -31,13 +32,30 @@ from dangjian.people.models import Person
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
-CHECKS = ["解密与完整性", "数据库结构", "行数", "审计链", "密文抽样解密"]
+CHECKS = ["解密与完整性", "数据库结构", "行数", "审计链", "附件文件", "密文抽样解密"]
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.fixture(autouse=True)
 def _backup_key(settings, tmp_path):
     settings.BACKUP_KEY_FILE = tmp_path / "keys" / "backup-key.hex"
     settings.BACKUP_DIR = tmp_path / "backups"
+    settings.PRIVATE_DIR = tmp_path / "private"  # uploads of this test only
+
+
+def _minutes_photo(mine):
+    """A meeting in sign-in with one photo: a file under PRIVATE_DIR/orglife and its row."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.orglife import services
+    from dangjian.orglife.tests.helpers import schedule, types
+
+    types()
+    meeting = schedule(mine, "theme_day", timezone.localdate(), org=mine.branch_a)
+    meeting = services.meeting_notify(actor=SYSTEM, meeting=meeting)
+    meeting = services.meeting_open_signin(actor=SYSTEM, meeting=meeting)
+    upload = SimpleUploadedFile("现场.png", PNG)
+    return services.meeting_attach(actor=SYSTEM, meeting=meeting, upload=upload, kind="photo")
 
 
 def _leftovers() -> list[str]:
@@ -53,7 +71,9 @@ def _leftovers() -> list[str]:
 
 
 def test_backup_is_encrypted_and_the_drill_passes(mine):
+    photo = _minutes_photo(mine)
     result = backup_create(actor=SYSTEM)
+    assert result.manifest.files["orglife"] == [1, len(PNG)]
     assert result.path.parent == settings.BACKUP_DIR
     assert stat.S_IMODE(result.path.stat().st_mode) == 0o600
     assert stat.S_IMODE(result.path.parent.stat().st_mode) == 0o700
@@ -70,6 +90,8 @@ def test_backup_is_encrypted_and_the_drill_passes(mine):
     assert [c.name for c in report.checks] == CHECKS
     assert report.ok, report.checks
     assert "3 个身份证号" in report.checks[-1].detail  # member_a, masses_a, member_b
+    assert report.checks[4].detail.startswith("1 个文件齐全")
+    assert photo.stored_name  # restored and referenced: checked by the drill's process
     assert report.rto_seconds > 0 and report.rpo_seconds >= 0
     drill = AuditEvent.objects.order_by("-id").first()
     assert drill is not None and drill.event_type == "backup_drill"
@@ -183,3 +205,49 @@ def test_deploy_check_warns_about_backups_off_or_beside_the_data(settings, tmp_p
     messages = check_backups()
     assert [m.id for m in messages] == ["dangjian.W006", "dangjian.W006"]
     assert "备份目录" in messages[0].msg and "备份密钥" in messages[1].msg
+
+
+def test_a_referenced_file_missing_at_backup_time_fails_the_files_check(mine):
+    from dangjian.core.uploads import stored_path
+
+    photo = _minutes_photo(mine)
+    path = stored_path(photo.stored_name, subdir="orglife")
+    assert path is not None
+    path.unlink()  # lost on disk before the backup: the database still refers to it
+    report = restore_drill(backup_create(actor=SYSTEM).path, actor=SYSTEM)
+    failed = {c.name: c.detail for c in report.checks if not c.ok}
+    assert list(failed) == ["附件文件"]
+    assert photo.stored_name in failed["附件文件"]
+
+
+def test_every_upload_folder_of_the_models_is_backed_up():
+    from django.apps import apps
+    from django.db.models import FileField
+
+    from dangjian.core.registries import record_file_folders
+    from dangjian.orglife.services import UPLOAD_DIR
+
+    folders = set(record_file_folders())
+    upload_to = {
+        str(f.upload_to).split("/")[0]
+        for model in apps.get_models()
+        for f in model._meta.get_fields()
+        if isinstance(f, FileField)
+    }
+    assert upload_to | {UPLOAD_DIR} <= folders
+
+
+def test_a_crafted_archive_cannot_write_outside(tmp_path):
+    import io
+    import tarfile
+
+    from dangjian.core.backup import _unpack
+
+    payload = tmp_path / "payload.tar"
+    with tarfile.open(payload, "w") as tar:
+        info = tarfile.TarInfo("files/../../escape.txt")
+        info.size = 2
+        tar.addfile(info, io.BytesIO(b"hi"))
+    with pytest.raises(BackupError, match="不合规"):
+        _unpack(payload, tmp_path / "dump", tmp_path / "private")
+    assert not (tmp_path.parent / "escape.txt").exists()
