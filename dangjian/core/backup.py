@@ -48,6 +48,7 @@ TAG_BYTES = 16
 CHUNK = 1 << 20
 SAMPLE_SIZE = 20
 DRILL_PREFIX = "dangjian_drill_"
+STALE_SECONDS = 24 * 3600  # plaintext temporaries of a killed backup or drill
 
 
 class BackupError(Exception):
@@ -315,9 +316,13 @@ def _snapshot_postgresql(dump: Path) -> Manifest:
 
 @contextmanager
 def _private_tmp() -> Iterator[Path]:
-    """A 0700 directory under PRIVATE_DIR for plaintext dumps, removed afterwards."""
+    """A 0700 directory under PRIVATE_DIR for plaintext dumps, removed afterwards. Those a
+    killed process left behind (older than a day: no backup or drill runs that long) go first."""
     base = Path(settings.PRIVATE_DIR) / "backup-tmp"
     base.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for stale in base.iterdir():
+        if time.time() - stale.stat().st_mtime > STALE_SECONDS:
+            shutil.rmtree(stale, ignore_errors=True)
     path = Path(tempfile.mkdtemp(dir=base))
     try:
         yield path

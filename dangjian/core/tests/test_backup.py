@@ -251,3 +251,18 @@ def test_a_crafted_archive_cannot_write_outside(tmp_path):
     with pytest.raises(BackupError, match="不合规"):
         _unpack(payload, tmp_path / "dump", tmp_path / "private")
     assert not (tmp_path.parent / "escape.txt").exists()
+
+
+def test_plaintext_left_by_a_killed_backup_is_removed_by_the_next(mine):
+    import os
+
+    leftover = Path(settings.PRIVATE_DIR) / "backup-tmp" / "tmpkilled"
+    leftover.mkdir(parents=True)
+    (leftover / "dump").write_bytes(b"SQLite format 3\x00 plaintext")
+    recent = Path(settings.PRIVATE_DIR) / "backup-tmp" / "tmprunning"
+    recent.mkdir()
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(leftover, (two_days_ago, two_days_ago))
+    backup_create(actor=SYSTEM)
+    assert not leftover.exists()
+    assert recent.exists()  # may belong to a backup running now
