@@ -79,12 +79,39 @@ def job_status(request: HttpRequest, uid: str) -> HttpResponse:
 
 
 @require_GET
-def job_download(request: HttpRequest, uid: str) -> FileResponse:
-    """The job's result file, only to its owner, as an attachment."""
+def job_download(request: HttpRequest, uid: str) -> HttpResponse | FileResponse:
+    """The job's result file, only to its owner, as an attachment, and only once (PI-05): the
+    file is deleted as it is handed over (the open handle still streams it), the download is
+    audited, and asking again answers 410 with the reason."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from dangjian.audit.services import audit_record
+
     job = _own_job(request, uid)
-    if not job.output_file:
-        raise Http404
-    path = (Path(settings.PRIVATE_DIR) / job.output_file).resolve()
-    if not path.is_relative_to(Path(settings.PRIVATE_DIR).resolve()) or not path.exists():
-        raise Http404
-    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+    base = Path(settings.PRIVATE_DIR).resolve()
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        if not locked.output_file:
+            if locked.result.get("downloaded_at"):
+                return error_page(
+                    request,
+                    410,
+                    "文件已下载",
+                    "为保护个人信息，结果文件只能下载一次，下载后即已删除。如需再次获取，请重新导出。",
+                )
+            raise Http404
+        path = (base / locked.output_file).resolve()
+        if not path.is_relative_to(base) or not path.exists():
+            raise Http404
+        handle = path.open("rb")
+        locked.output_file = ""
+        locked.result = {**locked.result, "downloaded_at": timezone.now().isoformat()}
+        locked.save(update_fields=["output_file", "result"])
+        audit_record(
+            "job_download",
+            obj=("core.job", str(locked.uid), locked.kind),
+            changes={"kind": locked.kind, "file": path.name},
+        )
+    path.unlink(missing_ok=True)
+    return FileResponse(handle, as_attachment=True, filename=path.name)

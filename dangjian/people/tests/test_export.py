@@ -24,6 +24,12 @@ from dangjian.people.models import Person
 
 
 def _export(mine, role: str, query: str, capture) -> tuple[Job, list[tuple]]:
+    job, content = _export_file(mine, role, query, capture)
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    return job, list(sheet.iter_rows(values_only=True))
+
+
+def _export_file(mine, role: str, query: str, capture) -> tuple[Job, bytes]:
     client = mine.client(role)
     url = reverse("people:export") + (f"?{query}" if query else "")
     page = client.get(url)
@@ -38,9 +44,7 @@ def _export(mine, role: str, query: str, capture) -> tuple[Job, list[tuple]]:
     assert client.get(response["Location"]).status_code == 200
     download = client.get(reverse("core:job_download", args=[job.uid]))
     assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
-    content = b"".join(download.streaming_content)
-    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
-    return job, list(sheet.iter_rows(values_only=True))
+    return job, b"".join(download.streaming_content)
 
 
 def test_branch_secretary_exports_only_branch_a_masked(mine, django_capture_on_commit_callbacks):
@@ -64,8 +68,8 @@ def test_branch_secretary_exports_only_branch_a_masked(mine, django_capture_on_c
 
 
 def test_exported_file_carries_the_exporters_watermark(mine, django_capture_on_commit_callbacks):
-    job, _ = _export(mine, "secretary_a", "", django_capture_on_commit_callbacks)
-    book = load_workbook(Path(settings.PRIVATE_DIR) / job.output_file)
+    _, content = _export_file(mine, "secretary_a", "", django_capture_on_commit_callbacks)
+    book = load_workbook(io.BytesIO(content))
     header = book.worksheets[0].oddHeader.center.text
     assert "secretary_a" in header and "导出于" in header and "严禁外传" in header
     assert "secretary_a" in book.properties.creator
@@ -140,3 +144,23 @@ def test_purge_exports_deletes_files_past_ttl(db):
     assert fresh.exists()
     fresh.unlink()
     assert "已删除导出文件 1 个" in out.getvalue()
+
+
+def test_the_file_downloads_once_then_is_gone(mine, django_capture_on_commit_callbacks):
+    """PI-05: one-time download; the file is deleted as it is handed over, and audited."""
+    job, _ = _export_file(mine, "secretary_a", "", django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert job.output_file == "" and job.result["downloaded_at"]
+    assert not list((Path(settings.PRIVATE_DIR) / "exports").glob(f"*{job.uid.hex[:6]}*"))
+    event = AuditEvent.objects.get(event_type="job_download")
+    assert event.object_id == str(job.uid) and event.actor_name == "secretary_a"
+    client = mine.client("secretary_a")
+    again = client.get(reverse("core:job_download", args=[job.uid]))
+    assert again.status_code == 410 and "只能下载一次" in again.content.decode()
+    page = client.get(reverse("people:export_job", args=[job.uid]))
+    assert "已下载并删除" in page.content.decode()
+    assert 'data-testid="job-download"' not in page.content.decode()
+    # another user still learns nothing about it
+    assert (
+        mine.client("worker_a").get(reverse("core:job_download", args=[job.uid])).status_code == 404
+    )
