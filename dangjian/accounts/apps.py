@@ -26,7 +26,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from dangjian.accounts import checks
+        from dangjian.accounts import checks, periodic  # noqa: F401  (periodic: jobs)
 
         checks.register()
         user_logged_in.connect(_on_login, dispatch_uid="dangjian.accounts.session_register")

@@ -23,6 +23,6 @@ class AuditConfig(AppConfig):
     verbose_name = "安全审计"
 
     def ready(self) -> None:
-        from dangjian.audit import exports  # noqa: F401  (registers "audit.events")
+        from dangjian.audit import exports, periodic  # noqa: F401  (export, daily purge)
 
         post_migrate.connect(_ensure_triggers, sender=self, dispatch_uid="audit_triggers")

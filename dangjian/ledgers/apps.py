@@ -8,4 +8,4 @@ class LedgersConfig(AppConfig):
 
     def ready(self) -> None:
         # the roster section and guarded placeholders for sections other apps own
-        from dangjian.ledgers import sections  # noqa: F401
+        from dangjian.ledgers import periodic, sections  # noqa: F401
