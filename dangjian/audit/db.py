@@ -169,10 +169,10 @@ def purge_before(connection: Any, first_kept: int) -> int:
     no DELETE); SQLite: through the purge flag."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"SELECT {PURGE_FUNCTION}(%s)", [first_kept])
+            cursor.execute(f"SELECT {PURGE_FUNCTION}(%s)", [first_kept])  # noqa: RUF100, S608 (constant)
             return int(cursor.fetchone()[0])
         allow_purge_delete(connection, True)
-        cursor.execute(f"DELETE FROM {TABLE} WHERE id < %s", [first_kept])  # noqa: S608
+        cursor.execute(f"DELETE FROM {TABLE} WHERE id < %s", [first_kept])  # noqa: RUF100, S608 (constant)
         deleted = int(cursor.rowcount)
         allow_purge_delete(connection, False)
         return deleted

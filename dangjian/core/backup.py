@@ -466,7 +466,7 @@ def restore_drill(
                         raise BackupError("PostgreSQL 备份须在连接 PostgreSQL 的环境中演练。")
                     scratch = f"{DRILL_PREFIX}{secrets.token_hex(4)}"
                     with connection.cursor() as cursor:
-                        cursor.execute(f'CREATE DATABASE "{scratch}" TEMPLATE template0')
+                        cursor.execute(f'CREATE DATABASE "{scratch}" TEMPLATE template0')  # noqa: RUF100, S608 (prefix + hex)
                     _run(
                         [
                             "pg_restore",
@@ -507,7 +507,7 @@ def restore_drill(
             finally:
                 if scratch is not None:
                     with connection.cursor() as cursor:
-                        cursor.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+                        cursor.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')  # noqa: RUF100, S608 (prefix + hex)
     except BackupError as exc:  # the file could not be read or restored: audited too
         audit_record(
             "backup_drill",
@@ -560,7 +560,7 @@ def check_restored(manifest: Manifest) -> list[Check]:
             if table not in tables:
                 wrong.append(f"{table} 缺失")
                 continue
-            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608 (introspected)
             actual = int(cursor.fetchone()[0])
             if actual != expected:
                 wrong.append(f"{table} {actual}≠{expected}")
