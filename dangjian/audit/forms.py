@@ -45,6 +45,7 @@ EVENT_TYPE_LABELS: dict[str, str] = {
     "audit_purge": "清理过期审计日志",
     "db_role_grant": "数据库应用角色授权",
     "backup_create": "创建加密备份",
+    "backup_restore": "从备份恢复",
     "job_download": "下载导出/生成的文件",
     "backup_drill": "备份恢复演练",
 }

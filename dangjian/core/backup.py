@@ -467,43 +467,12 @@ def restore_drill(
                     scratch = f"{DRILL_PREFIX}{secrets.token_hex(4)}"
                     with connection.cursor() as cursor:
                         cursor.execute(f'CREATE DATABASE "{scratch}" TEMPLATE template0')  # noqa: RUF100, S608 (prefix + hex)
-                    _run(
-                        [
-                            "pg_restore",
-                            "--no-owner",
-                            "--no-privileges",
-                            "--exit-on-error",
-                            "-d",
-                            scratch,
-                            str(dump),
-                        ],
-                        _pg_env(db),
-                        "pg_restore ",
-                    )
+                    _pg_restore(dump, scratch)
                     env["DATABASE_URL"] = _scratch_url(db, scratch)
                 else:
                     raise BackupError(f"备份来自不支持的数据库：{manifest.vendor}")
                 progress("在临时数据库上校验")
-                child = subprocess.run(
-                    [
-                        sys.executable,
-                        "-m",
-                        "dangjian",
-                        "backup",
-                        "check-restored",
-                        str(manifest_file),
-                    ],
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                )
-                try:
-                    checks = json.loads(child.stdout.strip().splitlines()[-1])
-                except (IndexError, ValueError):
-                    detail = (child.stderr or child.stdout).strip()[-800:]
-                    checks = [{"name": "校验进程", "ok": False, "detail": detail}]
-                report.checks += [Check(**c) for c in checks]
+                report.checks += _checks_in_child(manifest_file, env)
             finally:
                 if scratch is not None:
                     with connection.cursor() as cursor:
@@ -528,6 +497,118 @@ def restore_drill(
         changes={
             "rto_seconds": report.rto_seconds,
             "rpo_seconds": report.rpo_seconds,
+            "failed": [c.name for c in report.checks if not c.ok],
+        },
+    )
+    return report
+
+
+def _pg_restore(dump: Path, database: str) -> None:
+    _run(
+        [
+            "pg_restore",
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            "-d",
+            database,
+            str(dump),
+        ],
+        _pg_env(connection.settings_dict),
+        "pg_restore ",
+    )
+
+
+def _checks_in_child(manifest_file: Path, env: dict[str, str]) -> list[Check]:
+    """``check_restored`` in a new process with ``env`` (its database, data dir and keys)."""
+    child = subprocess.run(
+        [sys.executable, "-m", "dangjian", "backup", "check-restored", str(manifest_file)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    try:
+        checks = json.loads(child.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        detail = (child.stderr or child.stdout).strip()[-800:]
+        checks = [{"name": "校验进程", "ok": False, "detail": detail}]
+    return [Check(**c) for c in checks]
+
+
+def backup_restore(
+    backup_file: Path,
+    *,
+    key_file: Path | None = None,
+    replace: bool = False,
+    actor: Any,
+    progress: Callable[[str], None] = lambda _: None,
+) -> DrillReport:
+    """Recovery: restore ``backup_file`` into the configured database and PRIVATE_DIR (with the
+    application stopped), then run the drill's checks on the result with the configured field
+    keys. PostgreSQL restores only into an empty database (create one and point DATABASE_URL
+    at it); an SQLite file that already holds tables is replaced only with ``replace``, and is
+    then kept beside, renamed, rather than deleted. The restore is audited on the restored
+    chain."""
+    from dangjian.audit.services import audit_record
+
+    started = time.monotonic()
+    key = backup_key(key_file)
+    report = DrillReport(backup=str(backup_file), created_at="")
+    with _private_tmp() as tmp:
+        progress("解密备份文件")
+        payload, dump, files = tmp / "payload", tmp / "dump", tmp / "private"
+        manifest = _decrypt(key, Path(backup_file), payload)
+        report.created_at = manifest.created_at
+        if manifest.vendor != connection.vendor:
+            raise BackupError(
+                f"备份来自 {manifest.vendor} 数据库，当前配置的是 {connection.vendor}。"
+            )
+        _unpack(payload, dump, files)
+        payload.unlink()
+        tables = connection.introspection.table_names()
+        progress("恢复数据库")
+        if connection.vendor == "postgresql":
+            if tables:
+                raise BackupError(
+                    "目标数据库不为空：请新建一个空库，让 DATABASE_URL 指向它后再恢复。"
+                )
+            _pg_restore(dump, str(connection.settings_dict["NAME"]))
+        else:
+            target = Path(str(connection.settings_dict["NAME"]))
+            if tables and not replace:
+                raise BackupError(
+                    f"目标数据库 {target} 已有数据表；确认替换请加 --replace（原文件改名保留）。"
+                )
+            connection.close()
+            stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+            for suffix in ("", "-wal", "-shm"):
+                old = Path(f"{target}{suffix}")
+                if old.exists():
+                    old.rename(f"{target}.before-restore-{stamp}{suffix}")
+            shutil.move(dump, target)
+        progress("恢复附件文件")
+        base = Path(settings.PRIVATE_DIR)
+        for path in sorted(p for p in files.rglob("*") if p.is_file()):
+            destination = base / path.relative_to(files)
+            destination.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            shutil.move(path, destination)
+        manifest_file = tmp / "manifest.json"
+        manifest_file.write_text(json.dumps(asdict(manifest), ensure_ascii=False))
+        progress("校验恢复结果")
+        report.checks.append(Check("解密与完整性", True, f"{len(manifest.counts)} 张表"))
+        report.checks += _checks_in_child(manifest_file, dict(os.environ))
+    report.rto_seconds = round(time.monotonic() - started, 2)
+    created = dt.datetime.fromisoformat(manifest.created_at)
+    report.rpo_seconds = round((timezone.now() - created).total_seconds(), 2)
+    name = Path(backup_file).name
+    audit_record(
+        "backup_restore",
+        obj=("core.backup", name, name),
+        actor=actor,
+        outcome="success" if report.ok else "failure",
+        changes={
+            "created_at": manifest.created_at,
             "failed": [c.name for c in report.checks if not c.ok],
         },
     )

@@ -266,3 +266,69 @@ def test_plaintext_left_by_a_killed_backup_is_removed_by_the_next(mine):
     backup_create(actor=SYSTEM)
     assert not leftover.exists()
     assert recent.exists()  # may belong to a backup running now
+
+
+def test_restore_into_a_new_installation_then_refuse_to_overwrite(mine, tmp_path):
+    """Recovery as an operator would run it: ``dangjian backup restore`` in a new process
+    against a new data directory (SQLite) or a new empty database (PostgreSQL)."""
+    import os
+    import secrets
+    import sqlite3
+    import subprocess
+    import sys
+
+    from dangjian.core.backup import _scratch_url
+
+    photo = _minutes_photo(mine)
+    result = backup_create(actor=SYSTEM)
+    persons = Person.objects.count()
+    new_dir = tmp_path / "new"
+    env = {
+        **os.environ,
+        "DANGJIAN_DATA_DIR": str(new_dir),
+        "DANGJIAN_KEY_FILE": str(settings.FIELD_KEY_FILE),
+        "DANGJIAN_BACKUP_KEY_FILE": str(settings.BACKUP_KEY_FILE),
+    }
+    env.pop("DANGJIAN_TEST_DB_TEMPLATE", None)
+    target = ""
+    if connection.vendor == "postgresql":
+        target = f"dangjian_restore_{secrets.token_hex(4)}"
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{target}" TEMPLATE template0')
+        env["DATABASE_URL"] = _scratch_url(connection.settings_dict, target)
+    else:
+        env.pop("DATABASE_URL", None)
+
+    def restore(*extra: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "dangjian", "backup", "restore", str(result.path)]
+        return subprocess.run(
+            [*command, *extra], env=env, capture_output=True, text=True, check=False
+        )
+
+    def restored(sql: str) -> list[tuple]:
+        if target:
+            import psycopg
+
+            with psycopg.connect(env["DATABASE_URL"]) as conn:
+                return conn.execute(sql).fetchall()
+        with sqlite3.connect(new_dir / "dangjian.sqlite3") as conn:
+            return conn.execute(sql).fetchall()
+
+    try:
+        done = restore()
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "通过  附件文件" in done.stdout and "恢复完成" in done.stdout
+        assert (new_dir / "private" / "orglife" / photo.stored_name).read_bytes() == PNG
+        assert restored("SELECT COUNT(*) FROM people_person") == [(persons,)]
+        last = restored("SELECT event_type FROM audit_auditevent ORDER BY id DESC LIMIT 1")
+        assert last == [("backup_restore",)]
+        again = restore()
+        assert again.returncode != 0
+        assert ("不为空" if target else "--replace") in again.stderr
+        if not target:
+            assert restore("--replace").returncode == 0
+            assert list(new_dir.glob("dangjian.sqlite3.before-restore-*"))
+    finally:
+        if target:
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
