@@ -464,7 +464,8 @@ def restore_drill(
                 elif manifest.vendor == "postgresql":
                     if connection.vendor != "postgresql":
                         raise BackupError("PostgreSQL 备份须在连接 PostgreSQL 的环境中演练。")
-                    scratch = f"{DRILL_PREFIX}{secrets.token_hex(4)}"
+                    # named after this process: a leftover says who made it
+                    scratch = f"{DRILL_PREFIX}{os.getpid()}_{secrets.token_hex(4)}"
                     with connection.cursor() as cursor:
                         cursor.execute(f'CREATE DATABASE "{scratch}" TEMPLATE template0')  # noqa: RUF100, S608 (prefix + hex)
                     _pg_restore(dump, scratch)
@@ -486,21 +487,7 @@ def restore_drill(
             changes={"error": str(exc)},
         )
         raise
-    report.rto_seconds = round(time.monotonic() - started, 2)
-    created = dt.datetime.fromisoformat(manifest.created_at)
-    report.rpo_seconds = round((timezone.now() - created).total_seconds(), 2)
-    audit_record(
-        "backup_drill",
-        obj=("core.backup", name, name),
-        actor=actor,
-        outcome="success" if report.ok else "failure",
-        changes={
-            "rto_seconds": report.rto_seconds,
-            "rpo_seconds": report.rpo_seconds,
-            "failed": [c.name for c in report.checks if not c.ok],
-        },
-    )
-    return report
+    return _finish(report, "backup_drill", started=started, actor=actor)
 
 
 def _pg_restore(dump: Path, database: str) -> None:
@@ -550,7 +537,6 @@ def backup_restore(
     at it); an SQLite file that already holds tables is replaced only with ``replace``, and is
     then kept beside, renamed, rather than deleted. The restore is audited on the restored
     chain."""
-    from dangjian.audit.services import audit_record
 
     started = time.monotonic()
     key = backup_key(key_file)
@@ -598,17 +584,26 @@ def backup_restore(
         progress("校验恢复结果")
         report.checks.append(Check("解密与完整性", True, f"{len(manifest.counts)} 张表"))
         report.checks += _checks_in_child(manifest_file, dict(os.environ))
+    return _finish(report, "backup_restore", started=started, actor=actor)
+
+
+def _finish(report: DrillReport, event: str, *, started: float, actor: Any) -> DrillReport:
+    """Recovery time (since ``started``) and the backup's age on the report; the audit event."""
+    from dangjian.audit.services import audit_record
+
     report.rto_seconds = round(time.monotonic() - started, 2)
-    created = dt.datetime.fromisoformat(manifest.created_at)
+    created = dt.datetime.fromisoformat(report.created_at)
     report.rpo_seconds = round((timezone.now() - created).total_seconds(), 2)
-    name = Path(backup_file).name
+    name = Path(report.backup).name
     audit_record(
-        "backup_restore",
+        event,
         obj=("core.backup", name, name),
         actor=actor,
         outcome="success" if report.ok else "failure",
         changes={
-            "created_at": manifest.created_at,
+            "created_at": report.created_at,
+            "rto_seconds": report.rto_seconds,
+            "rpo_seconds": report.rpo_seconds,
             "failed": [c.name for c in report.checks if not c.ok],
         },
     )

@@ -7,6 +7,7 @@ run it end to end, then break one thing at a time and expect that check, and onl
 
 from __future__ import annotations
 
+import os
 import stat
 import time
 from pathlib import Path
@@ -64,7 +65,8 @@ def _leftovers() -> list[str]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{DRILL_PREFIX}%"]
+                "SELECT datname FROM pg_database WHERE datname LIKE %s",
+                [f"{DRILL_PREFIX}{os.getpid()}\\_%"],  # this worker's: others drill meanwhile
             )
             found += [row[0] for row in cursor.fetchall()]
     return found
@@ -254,7 +256,6 @@ def test_a_crafted_archive_cannot_write_outside(tmp_path):
 
 
 def test_plaintext_left_by_a_killed_backup_is_removed_by_the_next(mine):
-    import os
 
     leftover = Path(settings.PRIVATE_DIR) / "backup-tmp" / "tmpkilled"
     leftover.mkdir(parents=True)
@@ -271,7 +272,6 @@ def test_plaintext_left_by_a_killed_backup_is_removed_by_the_next(mine):
 def test_restore_into_a_new_installation_then_refuse_to_overwrite(mine, tmp_path):
     """Recovery as an operator would run it: ``dangjian backup restore`` in a new process
     against a new data directory (SQLite) or a new empty database (PostgreSQL)."""
-    import os
     import secrets
     import sqlite3
     import subprocess
