@@ -19,7 +19,6 @@ def disable_inactive_daily() -> None:
 
 @register_periodic("accounts.clear_sessions", every_minutes=60)
 def clear_expired_sessions() -> None:
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
+    from dangjian.accounts.services import sessions_clear_expired
 
-    Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    sessions_clear_expired()

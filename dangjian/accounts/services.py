@@ -301,6 +301,13 @@ def session_touch(*, session_key: str) -> None:
     UserSession.objects.filter(session_id=session_key).update(last_seen=timezone.now())
 
 
+def sessions_clear_expired() -> int:
+    """Delete expired sessions nobody presents again, with their ``UserSession`` rows (RIP-01;
+    a presented one is deleted at once by the session store)."""
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted
+
+
 def _end_sessions(*, user: User, keep: str | None = None, reason: str) -> int:
     """Delete every server session of ``user`` except ``keep`` (SESS-04)."""
     sessions = Session.objects.filter(user_session__user=user)

@@ -48,6 +48,7 @@ TAG_BYTES = 16
 CHUNK = 1 << 20
 SAMPLE_SIZE = 20
 DRILL_PREFIX = "dangjian_drill_"
+DAILY_SECONDS = 23 * 3600  # a backup younger than this counts as today's
 STALE_SECONDS = 24 * 3600  # plaintext temporaries of a killed backup or drill
 
 
@@ -393,7 +394,7 @@ def backup_daily(*, actor: Any, now: float | None = None) -> BackupResult | None
     folder = Path(settings.BACKUP_DIR)
     existing = sorted(folder.glob("dangjian-*.djbak")) if folder.exists() else []
     now = time.time() if now is None else now
-    if existing and now - existing[-1].stat().st_mtime < 23 * 3600:
+    if existing and now - existing[-1].stat().st_mtime < DAILY_SECONDS:
         return None
     result = backup_create(folder, actor=actor)
     for old in sorted(folder.glob("dangjian-*.djbak"))[: -max(1, settings.BACKUP_KEEP)]:
@@ -706,8 +707,9 @@ def _check_files(manifest: Manifest) -> Check:
     base = Path(settings.PRIVATE_DIR)
     problems: list[str] = []
     total = 0
+    files = _record_files()
     for folder, referenced in record_file_folders().items():
-        present = [p for p in (base / folder).rglob("*") if p.is_file()]
+        present = files[folder]
         found = [len(present), sum(p.stat().st_size for p in present)]
         expected = manifest.files.get(folder, [0, 0])
         if found != expected:

@@ -161,3 +161,38 @@ def export_purge(now: dt.datetime | None = None) -> int:
             path.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+class OutputGone(Exception):
+    """The job's result file was downloaded once and deleted (PI-05); the message says so."""
+
+
+def job_output_hand_over(*, job: Job) -> tuple[Any, str] | None:
+    """Open the job's result file for its one download and forget it (PI-05): the row no
+    longer names it, the download is audited, the file is deleted (the open handle still
+    reads it). None when there is no such file; ``OutputGone`` when it was handed over."""
+    from dangjian.audit.services import audit_record
+
+    base = Path(settings.PRIVATE_DIR).resolve()
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        if not locked.output_file:
+            if locked.result.get("downloaded_at"):
+                raise OutputGone(
+                    "为保护个人信息，结果文件只能下载一次，下载后即已删除。如需再次获取，请重新导出。"
+                )
+            return None
+        path = (base / locked.output_file).resolve()
+        if not path.is_relative_to(base) or not path.exists():
+            return None
+        handle = path.open("rb")
+        locked.output_file = ""
+        locked.result = {**locked.result, "downloaded_at": timezone.now().isoformat()}
+        locked.save(update_fields=["output_file", "result"])
+        audit_record(
+            "job_download",
+            obj=("core.job", str(locked.uid), locked.kind),
+            changes={"kind": locked.kind, "file": path.name},
+        )
+    path.unlink(missing_ok=True)
+    return handle, path.name

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -83,35 +80,14 @@ def job_download(request: HttpRequest, uid: str) -> HttpResponse | FileResponse:
     """The job's result file, only to its owner, as an attachment, and only once (PI-05): the
     file is deleted as it is handed over (the open handle still streams it), the download is
     audited, and asking again answers 410 with the reason."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from dangjian.audit.services import audit_record
+    from dangjian.core.exports import OutputGone, job_output_hand_over
 
     job = _own_job(request, uid)
-    base = Path(settings.PRIVATE_DIR).resolve()
-    with transaction.atomic():
-        locked = Job.objects.select_for_update().get(pk=job.pk)
-        if not locked.output_file:
-            if locked.result.get("downloaded_at"):
-                return error_page(
-                    request,
-                    410,
-                    "文件已下载",
-                    "为保护个人信息，结果文件只能下载一次，下载后即已删除。如需再次获取，请重新导出。",
-                )
-            raise Http404
-        path = (base / locked.output_file).resolve()
-        if not path.is_relative_to(base) or not path.exists():
-            raise Http404
-        handle = path.open("rb")
-        locked.output_file = ""
-        locked.result = {**locked.result, "downloaded_at": timezone.now().isoformat()}
-        locked.save(update_fields=["output_file", "result"])
-        audit_record(
-            "job_download",
-            obj=("core.job", str(locked.uid), locked.kind),
-            changes={"kind": locked.kind, "file": path.name},
-        )
-    path.unlink(missing_ok=True)
-    return FileResponse(handle, as_attachment=True, filename=path.name)
+    try:
+        handed = job_output_hand_over(job=job)
+    except OutputGone as exc:
+        return error_page(request, 410, "文件已下载", str(exc))
+    if handed is None:
+        raise Http404
+    handle, name = handed
+    return FileResponse(handle, as_attachment=True, filename=name)
